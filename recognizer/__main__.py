@@ -1,0 +1,5 @@
+import sys
+
+from recognizer.cli import main
+
+sys.exit(main())

@@ -1,0 +1,67 @@
+"""Command line: `python -m recognizer predict [--json] PATH...`, one line per file.
+
+Files are read and preprocessed one by one but sent to the model in batches, so a folder of
+thousands of pictures costs one model call per batch. A broken file gets its own error line;
+the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from recognizer.model import DEFAULT_MODEL_PATH
+from recognizer.recognize import Recognition, Recognizer
+
+FILES_PER_BATCH = 64  # bounds memory: each result holds its stage images until printed
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m recognizer", description="Recognize handwritten digits.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    predict = commands.add_parser("predict", help="recognize the digit in each picture")
+    predict.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="image files")
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="model file (.keras)")
+    return parser.parse_args(argv)
+
+
+def as_json(path: Path, result: Recognition) -> str:
+    return json.dumps({
+        "file": str(path),
+        "digit": result.digit,
+        "status": str(result.status),
+        "confidence": round(result.confidence, 4),
+        "probabilities": [round(p, 4) for p in result.probabilities],
+        "message": result.message,
+    })
+
+
+def as_text(path: Path, result: Recognition) -> str:
+    answer = "-" if result.digit is None else str(result.digit)
+    return f"{path}\t{answer}\t{result.status}\t{result.message}"
+
+
+def batches(paths: list[Path], size: int) -> Iterator[list[Path]]:
+    for start in range(0, len(paths), size):
+        yield paths[start : start + size]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Exit status 0 when every file was read, 1 when at least one could not be."""
+    args = parse_args(argv)
+    recognizer = Recognizer.load(args.model)
+    format_line = as_json if args.json else as_text
+    failures = 0
+    for chunk in batches(args.paths, FILES_PER_BATCH):
+        for path, result in zip(chunk, recognizer.recognize_many(chunk), strict=True):
+            failures += result.status == "error"
+            print(format_line(path, result), flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

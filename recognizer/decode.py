@@ -1,0 +1,154 @@
+"""The input gate: anything a user can hand us -> a uint8 image array, or a clear `InputError`.
+
+Limits are checked before pixels are decoded (a 20,000 x 20,000 "decompression bomb" costs one
+header read), formats are recognized by content, not by file name, and every Pillow mode is
+reduced to grey, RGB or RGBA at 8 bits. Photos are decoded at reduced size where the codec can do
+it (JPEG's DCT scaling), because the digit never needs more than ~1,000 pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import IO, Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+from recognizer.errors import InputError
+
+register_heif_opener()
+
+MAX_FILE_BYTES = 30 * 1024 * 1024
+MAX_PIXELS = 60_000_000  # a 48-megapixel phone photo passes; decompression bombs do not
+MIN_SIDE = 8
+DRAFT_SIDE = 1024  # JPEGs decode at the smallest DCT scale that still covers this
+MAX_ASPECT_RATIO = 20
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF", "HEIF", "AVIF"}
+ACCEPTED_FILE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif", "heic", "heif"]
+
+ImageSource = Union[str, Path, bytes, bytearray, IO[bytes], Image.Image, np.ndarray]
+
+
+def load_image(source: ImageSource) -> np.ndarray:
+    """Decode `source` into uint8 `(H, W)` grey, `(H, W, 3)` RGB or `(H, W, 4)` RGBA.
+
+    Accepts a file path, raw bytes, a binary file object (e.g. Streamlit's upload), a PIL image
+    or a numpy array (canvas RGBA, RGB or grey; uint8, bool, uint16 or floats in [0, 1]).
+    """
+    if isinstance(source, np.ndarray):
+        return array_to_uint8(source)
+    if isinstance(source, Image.Image):
+        return pil_to_array(checked_size(source))
+    return pil_to_array(open_image(read_bytes(source)))
+
+
+def read_bytes(source: str | Path | bytes | bytearray | IO[bytes]) -> bytes:
+    """The file's bytes, refusing empty and over-large files before reading them whole."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"There is no file at {path}.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(too_large_message(path.stat().st_size))
+        data = path.read_bytes()
+    elif isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    elif hasattr(source, "read"):
+        data = source.read(MAX_FILE_BYTES + 1)
+    else:
+        raise InputError(f"Cannot read an image from a {type(source).__name__}.")
+    if not data:
+        raise InputError("The file is empty (0 bytes).")
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(too_large_message(len(data)))
+    return data
+
+
+def too_large_message(size: int) -> str:
+    return (f"The file is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
+            "A smaller photo or a crop around the digit works just as well.")
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Identify the format from the content and check the size from the header only."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            OSError, ValueError, SyntaxError) as error:
+        raise InputError("This file is not an image we can read. Please upload a PNG, JPEG, "
+                         "WebP, BMP, TIFF, GIF or HEIC picture.") from error
+    if image.format not in ALLOWED_FORMATS:
+        raise InputError(f"{image.format} files are not supported. Please upload a PNG, JPEG, "
+                         "WebP, BMP, TIFF, GIF or HEIC picture.")
+    return checked_size(image)
+
+
+def checked_size(image: Image.Image) -> Image.Image:
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise InputError(f"The picture is {width} x {height} pixels, more than the "
+                         f"{MAX_PIXELS / 1e6:.0f}-megapixel limit. Please send a smaller one.")
+    if min(width, height) < MIN_SIDE:
+        raise InputError(f"The picture is only {width} x {height} pixels; a digit needs at "
+                         f"least {MIN_SIDE} x {MIN_SIDE}.")
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise InputError(f"The picture is {width} x {height} pixels: too long and narrow to hold "
+                         "one digit. Please crop it around the digit.")
+    return image
+
+
+def pil_to_array(image: Image.Image) -> np.ndarray:
+    """First frame, EXIF rotation applied, JPEGs decoded near the working size, 8-bit modes."""
+    try:
+        image.seek(0)
+        image.draft("RGB", (DRAFT_SIDE, DRAFT_SIDE))  # JPEG: decode at 1/2..1/8
+        image = ImageOps.exif_transpose(image)
+        image = to_8bit_mode(image)
+        return np.asarray(image)
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as error:
+        raise InputError("The picture is damaged or cut short and cannot be decoded. "
+                         "Please try another copy of it.") from error
+
+
+def to_8bit_mode(image: Image.Image) -> Image.Image:
+    """Grey, RGB or RGBA at 8 bits per channel, keeping transparency where there is some."""
+    if image.mode in ("L", "RGB", "RGBA"):
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        pixels = np.asarray(image, dtype=np.float64)
+        span = pixels.max() - pixels.min()
+        scaled = (pixels - pixels.min()) / span * 255 if span > 0 else np.zeros_like(pixels)
+        return Image.fromarray(scaled.astype(np.uint8))
+    has_alpha = "A" in image.mode or "transparency" in image.info
+    return image.convert("RGBA" if has_alpha else "RGB")
+
+
+def array_to_uint8(array: np.ndarray) -> np.ndarray:
+    """Validate a caller's array and bring it to uint8 grey, RGB or RGBA."""
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
+        raise InputError(f"An image array must be (H, W), (H, W, 3) or (H, W, 4); got shape "
+                         f"{array.shape}.")
+    height, width = array.shape[:2]
+    if min(height, width) < MIN_SIDE or height * width > MAX_PIXELS:
+        raise InputError(f"An image array of {width} x {height} pixels is outside the "
+                         "supported size.")
+    if array.dtype == np.bool_:
+        return array.astype(np.uint8) * 255
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.uint16:
+        return (array // 257).astype(np.uint8)
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all():
+            raise InputError("The image array contains NaN or infinite values.")
+        if array.min() < 0 or array.max() > 1:
+            raise InputError("A floating-point image array must hold values in [0, 1].")
+        return np.round(array * 255).astype(np.uint8)
+    raise InputError(f"Image arrays of type {array.dtype} are not supported; use uint8.")

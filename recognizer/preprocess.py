@@ -1,0 +1,320 @@
+"""Any decoded picture of one digit -> the MNIST-normalized 28x28 model input, stage by stage.
+
+MNIST digits are white ink on black, their strokes about 2-3 pixels wide, size-normalized into a
+20x20 box (aspect ratio kept, anti-aliased) and placed in 28x28 with the centre of mass at the
+centre. Each function below is one step towards that, a pure function over arrays; every
+intermediate picture is kept as a named `Stage` so the app can show what the model sees and why.
+
+Arrays: "ink" images are float32 `(H, W)` in [0, 1], 1 = full ink, 0 = paper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+PREPROCESSING_VERSION = "2"
+WORKING_MAX_SIDE = 800  # enough for a digit that fills 1/20 of a photo's width
+BACKGROUND_SIDE = 160  # lighting is smooth: estimate it on a small copy
+BOX, CANVAS = 20, 28  # MNIST: the digit fits 20x20, placed in 28x28
+STROKE_SCALE = 4  # stroke width is normalized on a 4x larger (80x80) box for precision
+MNIST_STROKE_WIDTH = 2.5  # median over MNIST training digits (measured: 2.53), in box pixels
+MIN_INK_CONTRAST = 0.12  # darker than the paper by less than this is not ink
+MIN_DIGIT_SIZE = 0.04  # a digit's box spans at least this share of the picture's long side
+MIN_DIGIT_PIXELS = 8  # ... and at least this many pixels (specks are not digits)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One picture of the pipeline: `image` is uint8 (grey or RGB) or float32 in [0, 1]."""
+
+    name: str
+    caption: str
+    image: np.ndarray
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """What the preprocessing noticed about the input; the basis of the advice shown to users."""
+
+    digit_size: float  # long side of the digit's box / short side of the picture, 0..1
+    stroke_width: float  # stroke width / long side of the digit's box
+    contrast: float  # ink strength before normalization, 0..1
+    separate_marks: int  # marks set aside as not part of the digit
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    """The model input `(28, 28)` float32 in [0, 1] (None when blank) and how it was made."""
+
+    model_input: np.ndarray | None
+    stages: tuple[Stage, ...]
+    measurements: Measurements | None
+
+
+def preprocess(image: np.ndarray) -> Preprocessed:
+    """uint8 grey `(H, W)`, RGB or RGBA picture of one digit -> `Preprocessed`."""
+    image = to_working_size(image)
+    ink, how = extract_ink(image)
+    stages = [Stage("original", "What you gave", display_copy(image)),
+              Stage("ink", f"Ink ({how}), white on black", ink)]
+    digit = find_digit(ink)
+    if digit is None:
+        return Preprocessed(None, tuple(stages), None)
+    mask, box, separate_marks = digit
+    stages.append(Stage("digit", "Marks kept as the digit (grey: set aside)", mask_overview(ink, mask)))
+    crop, contrast = crop_to_digit(ink, mask, box)
+    stages.append(Stage("crop", "Cropped to the digit, ink strength evened out", crop))
+    strokes, stroke_width = normalize_stroke_width(crop)
+    stages.append(Stage("strokes", "Strokes made as thick as MNIST's", strokes))
+    fitted = fit_box(strokes, BOX)
+    stages.append(Stage("box", "Fitted into 20x20, aspect ratio kept", fitted))
+    model_input = centre_by_mass(fitted)
+    stages.append(Stage("model_input", "Centred in 28x28 by centre of mass: the model input", model_input))
+    height, width = ink.shape
+    measurements = Measurements(
+        digit_size=max(box[2], box[3]) / min(height, width),
+        stroke_width=stroke_width,
+        contrast=contrast,
+        separate_marks=separate_marks,
+    )
+    return Preprocessed(model_input, tuple(stages), measurements)
+
+
+def to_working_size(image: np.ndarray) -> np.ndarray:
+    """Shrink (never enlarge) so the long side is at most WORKING_MAX_SIDE."""
+    scale = WORKING_MAX_SIDE / max(image.shape[:2])
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def display_copy(image: np.ndarray) -> np.ndarray:
+    """The picture as a person saw it: transparency composited onto white."""
+    if image.ndim == 3 and image.shape[2] == 4:
+        alpha = image[..., 3:].astype(np.float32) / 255
+        return (image[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
+    return image
+
+
+def extract_ink(image: np.ndarray) -> tuple[np.ndarray, str]:
+    """White-on-black ink map, from the alpha channel of a transparent drawing or from the light.
+
+    A drawing canvas with a transparent background has its strokes only in the alpha channel.
+    Everything else is judged by colour: the paper is whatever most of the picture is, so
+    dark-on-light and light-on-dark both work; uneven lighting is divided out per colour channel,
+    and the ink is the channel that differs most from the paper (blue ink on beige paper is far
+    darker in red than in overall brightness).
+    """
+    if image.ndim == 3 and image.shape[2] == 4:
+        alpha = image[..., 3]
+        if np.mean(alpha > 127) < 0.5:
+            return alpha.astype(np.float32) / 255, "from transparency"
+        image = display_copy(image)
+    colour = image.astype(np.float32) / 255
+    grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY) if colour.ndim == 3 else colour
+    light_on_dark = is_light_on_dark(grey)
+    if light_on_dark:
+        colour = 1 - colour
+    ink = 1 - np.clip(colour / estimate_paper(colour), 0, 1)
+    if ink.ndim == 3:
+        ink = ink.max(axis=2)
+    return ink, "light strokes on dark" if light_on_dark else "dark strokes on light"
+
+
+def is_light_on_dark(grey: np.ndarray) -> bool:
+    """Whether the marks are lighter than the paper.
+
+    The paper is sampled on the picture's border, where a digit rarely is; what differs from
+    it clearly is ink (or shadow, which is darker too): count which side has more of it.
+    """
+    ring = max(1, min(grey.shape) // 20)
+    border = np.concatenate([grey[:ring].ravel(), grey[-ring:].ravel(),
+                             grey[:, :ring].ravel(), grey[:, -ring:].ravel()])
+    paper = float(np.median(border))
+    return bool(np.count_nonzero(grey > paper + 0.1) > np.count_nonzero(grey < paper - 0.1))
+
+
+def estimate_paper(colour: np.ndarray) -> np.ndarray:
+    """Colour of the bare paper at every pixel (shadows and gradients included), same shape.
+
+    A closing (max then min filter) wider than any stroke erases the dark strokes and keeps the
+    paper. It should be no wider than needed, or it bleeds light across shadow edges, so its
+    radius follows the stroke width. Done on a small copy, smoothed and scaled back.
+    """
+    height, width = colour.shape[:2]
+    scale = BACKGROUND_SIDE / max(height, width)
+    small = cv2.resize(colour, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if small.ndim == 3 else small
+    _, dark = cv2.threshold((255 - grey * 255).astype(np.uint8), 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    radius = int(np.clip(round(1.5 * stroke_width_px(dark)) + 2, 3, BACKGROUND_SIDE // 10))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+    paper = cv2.GaussianBlur(paper, (0, 0), radius / 2)
+    paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.maximum(paper, 1e-3)
+
+
+def find_digit(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int], int] | None:
+    """The digit's mask, its box (x, y, w, h) and how many other marks were set aside.
+
+    None when nothing digit-sized stands out from the paper. The digit is the largest mark,
+    preferring marks that do not touch the border (page edges, shadows and fingers do); marks
+    near it join it, because digits are often written in several strokes (the bar of a 5, an
+    open 4, a crossed 7), and the group grows until nothing else is near.
+    """
+    marks = segment_ink(ink)
+    if marks is None:
+        return None
+    labels, boxes, area, touches_border = marks
+    height, width = ink.shape
+    score = area * np.where(touches_border, 0.3, 1.0)
+    main = int(np.argmax(score))
+    if max(boxes[main, 2:]) < max(MIN_DIGIT_PIXELS, MIN_DIGIT_SIZE * max(height, width)):
+        return None
+    members, box = {main}, boxes[main].copy()
+    grown = True
+    while grown:
+        grown = False
+        margin = 0.3 * max(box[2], box[3])
+        for label in np.flatnonzero(area >= 0.02 * area[main]):
+            if label not in members and boxes_near(box, boxes[label], margin) and not (
+                touches_border[label] and boxes[label, 2] * boxes[label, 3] > 4 * box[2] * box[3]
+            ):
+                members.add(int(label))
+                box = union_box(box, boxes[label])
+                grown = True
+    significant = set(np.flatnonzero(area >= 0.05 * area[main]).tolist())
+    return np.isin(labels, list(members)), tuple(int(v) for v in box), len(significant - members)
+
+
+def segment_ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Connected marks of ink: (labels image, boxes (N, 4), areas, touches-border flags).
+
+    The threshold is Otsu's, but never below MIN_INK_CONTRAST nor within the paper's own noise
+    (grain, JPEG artefacts), so a blank page stays blank; hysteresis (a weaker threshold for
+    pixels connected to strong ink) keeps faint stroke ends attached. Label 0 (paper) gets
+    area 0 so it is never chosen.
+    """
+    median = float(np.median(ink))
+    noise = 1.4826 * float(np.median(np.abs(ink - median)))
+    if float(np.percentile(ink, 99.9)) < max(MIN_INK_CONTRAST, median + 8 * noise):
+        return None
+    otsu, _ = cv2.threshold((ink * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    high = max(otsu / 255, MIN_INK_CONTRAST, median + 8 * noise)
+    low = max(high / 2, median + 4 * noise)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink >= low).astype(np.uint8), connectivity=8)
+    has_strong_ink = np.zeros(count, bool)
+    has_strong_ink[np.unique(labels[ink >= high])] = True
+    has_strong_ink[0] = False
+    boxes = stats[:, :4]
+    area = stats[:, cv2.CC_STAT_AREA] * has_strong_ink
+    height, width = ink.shape
+    touches_border = (boxes[:, 0] == 0) | (boxes[:, 1] == 0) | (
+        boxes[:, 0] + boxes[:, 2] >= width) | (boxes[:, 1] + boxes[:, 3] >= height)
+    return labels, boxes, area, touches_border
+
+
+def boxes_near(a: np.ndarray, b: np.ndarray, margin: float) -> bool:
+    """Whether box b (x, y, w, h) overlaps box a grown by `margin` on every side."""
+    return bool(b[0] < a[0] + a[2] + margin and b[0] + b[2] > a[0] - margin
+                and b[1] < a[1] + a[3] + margin and b[1] + b[3] > a[1] - margin)
+
+
+def union_box(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return np.array([x0, y0, x1 - x0, y1 - y0])
+
+
+def mask_overview(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Kept marks white, the rest of the ink dimmed grey: shows what was set aside."""
+    return np.where(mask, np.maximum(ink, 0.9), ink * 0.35).astype(np.float32)
+
+
+def crop_to_digit(ink: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, float]:
+    """The digit's box, ink outside its marks removed, strength scaled so stroke cores are 1.
+
+    MNIST strokes are saturated in the middle: faint pencil and bold marker both become that.
+    Returns the crop and the original ink strength (for the "low contrast" advice).
+    """
+    x, y, w, h = box
+    kept = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    crop = np.where(kept, ink, 0)[y : y + h, x : x + w]
+    strength = float(np.percentile(crop[mask[y : y + h, x : x + w]], 90))
+    return np.clip(crop / max(strength, 1e-3), 0, 1).astype(np.float32), strength
+
+
+def stroke_width_px(binary: np.ndarray) -> float:
+    """Typical stroke width in a uint8 0/1 mask of strokes: twice the median ridge distance."""
+    if not binary.any():
+        return 0.0
+    distance = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
+    ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (distance > 0)
+    return float(2 * np.median(distance[ridge]))
+
+
+def normalize_stroke_width(crop: np.ndarray) -> tuple[np.ndarray, float]:
+    """Thin or thicken the strokes to MNIST's width, on an 80-pixel box for precision.
+
+    Hairlines would shrink to faint dots and marker strokes to blobs at 20x20; grey-level
+    dilation or erosion by the difference brings both to what the model was trained on.
+    Returns the adjusted image (long side 80) and the measured width relative to the box.
+    """
+    scaled = fit_long_side(crop, BOX * STROKE_SCALE)
+    width = stroke_width_px((scaled >= 0.5).astype(np.uint8))
+    target = MNIST_STROKE_WIDTH * STROKE_SCALE
+    change = round((target - width) / 2)
+    if change:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(change) + 1,) * 2)
+        padded = np.pad(scaled, abs(change))  # room to grow at the box's edges
+        scaled = crop_to_ink(cv2.dilate(padded, kernel) if change > 0 else cv2.erode(padded, kernel))
+    return scaled, width / (BOX * STROKE_SCALE)
+
+
+def crop_to_ink(image: np.ndarray) -> np.ndarray:
+    """The smallest box holding all visible ink (the whole image if there is none)."""
+    rows, cols = np.nonzero(image > 0.05)
+    if not len(rows):
+        return image
+    return image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+
+
+def fit_long_side(image: np.ndarray, side: int) -> np.ndarray:
+    """Resize so the long side is `side`, aspect ratio kept; area averaging anti-aliases."""
+    height, width = image.shape
+    scale = side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def fit_box(image: np.ndarray, side: int) -> np.ndarray:
+    """Fit into a `side` x `side` square, aspect ratio kept, centred by its box."""
+    fitted = fit_long_side(image, side)
+    square = np.zeros((side, side), np.float32)
+    top, left = (side - fitted.shape[0]) // 2, (side - fitted.shape[1]) // 2
+    square[top : top + fitted.shape[0], left : left + fitted.shape[1]] = fitted
+    return square
+
+
+def centre_by_mass(box: np.ndarray) -> np.ndarray:
+    """Place the 20x20 box in 28x28 so the centre of mass lands on the centre, like MNIST.
+
+    MNIST's centre of mass sits at pixel (14.0, 14.0) on average (measured). The shift is whole
+    pixels (no blur), limited so that no ink leaves the frame.
+    """
+    canvas = np.zeros((CANVAS, CANVAS), np.float32)
+    offset = (CANVAS - BOX) // 2
+    canvas[offset : offset + BOX, offset : offset + BOX] = box
+    moments = cv2.moments(canvas)
+    if moments["m00"] <= 0:
+        return canvas
+    rows, cols = np.nonzero(canvas > 0)
+    dx = int(np.clip(round(CANVAS / 2 - moments["m10"] / moments["m00"]), -cols.min(), CANVAS - 1 - cols.max()))
+    dy = int(np.clip(round(CANVAS / 2 - moments["m01"] / moments["m00"]), -rows.min(), CANVAS - 1 - rows.max()))
+    return np.roll(canvas, (dy, dx), axis=(0, 1))

@@ -1,0 +1,90 @@
+"""`Recognizer`: the one entry point that the app, the CLI, the benchmarks and the tests use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.advice import advise
+from recognizer.decode import ImageSource, load_image
+from recognizer.errors import InputError
+from recognizer.model import DEFAULT_MODEL_PATH, CompiledModel
+from recognizer.preprocess import Preprocessed, Stage, preprocess
+from recognizer.verdict import EMPTY_MESSAGE, Status, judge
+
+BATCH_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The answer for one picture. `probabilities` are 10 floats summing to 1 (all 0 if none)."""
+
+    digit: int | None
+    probabilities: tuple[float, ...]
+    confidence: float
+    status: Status
+    message: str
+    stages: tuple[Stage, ...] = ()
+    advice: tuple[str, ...] = ()
+
+    @property
+    def model_input(self) -> np.ndarray | None:
+        """The exact `(28, 28)` float32 array the model received (None if it received none)."""
+        return self.stages[-1].image if self.status in (Status.DIGIT, Status.UNSURE) else None
+
+    @classmethod
+    def failed(cls, error: InputError) -> Recognition:
+        return cls(None, (0.0,) * 10, 0.0, Status.ERROR, str(error))
+
+
+class Recognizer:
+    """A loaded model; thread-safe, so one instance serves every session of the app."""
+
+    def __init__(self, model: CompiledModel) -> None:
+        self.model = model
+
+    @classmethod
+    def load(cls, path: Path | str = DEFAULT_MODEL_PATH) -> Recognizer:
+        return cls(CompiledModel.load(Path(path)))
+
+    def recognize(self, image: ImageSource) -> Recognition:
+        """Recognize one picture; raises `InputError` (a user-facing message) on bad input."""
+        return self._classify([preprocess(load_image(image))])[0]
+
+    def recognize_many(self, sources: Iterable[ImageSource]) -> list[Recognition]:
+        """Recognize many pictures with batched model calls; a bad one gets status `error`."""
+        prepared: list[Preprocessed | InputError] = []
+        for source in sources:
+            try:
+                prepared.append(preprocess(load_image(source)))
+            except InputError as error:
+                prepared.append(error)
+        good = [item for item in prepared if isinstance(item, Preprocessed)]
+        answers = iter(self._classify(good))
+        return [Recognition.failed(item) if isinstance(item, InputError) else next(answers) for item in prepared]
+
+    def _classify(self, prepared: list[Preprocessed]) -> list[Recognition]:
+        inputs = [item.model_input for item in prepared if item.model_input is not None]
+        batches = [np.stack(inputs[i : i + BATCH_SIZE])[..., None] for i in range(0, len(inputs), BATCH_SIZE)]
+        rows = iter(np.concatenate([self.model.probabilities(b) for b in batches]) if batches else [])
+        return [self._answer(item, next(rows) if item.model_input is not None else None) for item in prepared]
+
+    @staticmethod
+    def _answer(prepared: Preprocessed, probabilities: np.ndarray | None) -> Recognition:
+        if probabilities is None:
+            return Recognition(None, (0.0,) * 10, 0.0, Status.EMPTY, EMPTY_MESSAGE, prepared.stages)
+        probabilities = probabilities / probabilities.sum()
+        status, message = judge(probabilities)
+        digit = int(np.argmax(probabilities))
+        return Recognition(
+            digit=digit,
+            probabilities=tuple(float(p) for p in probabilities),
+            confidence=float(probabilities[digit]),
+            status=status,
+            message=message,
+            stages=prepared.stages,
+            advice=advise(prepared.measurements),
+        )

@@ -1,0 +1,109 @@
+"""Readers for the development data sets in `../shared/data` (never shipped with the project).
+
+Used by the benchmarks and by tests; each reader returns plain arrays or file lists so that the
+caller renders them into pictures and sends them through the same `Recognizer` as user input.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+SHARED_DATA = Path(os.environ.get("DIGIT_LENS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+PENDIGITS_BOX = 500  # tablet units; y grows upwards
+
+
+@dataclass(frozen=True)
+class RealDigit:
+    path: Path
+    label: int
+    kind: str  # "photo" or "digital"
+    source: str  # the repository it was published in: one writer, one camera
+
+
+def real_digits(root: Path = SHARED_DATA / "real_digits") -> list[RealDigit]:
+    with (root / "labels.csv").open(newline="") as stream:
+        return [RealDigit(root / row["file"], int(row["label"]), row["kind"], row["source_repo"])
+                for row in csv.DictReader(stream)]
+
+
+@dataclass(frozen=True)
+class PenDigit:
+    """One digit written on a tablet: strokes of (x, y) points, y grows upwards (UNIPEN)."""
+
+    label: int
+    writer: int
+    strokes: tuple[np.ndarray, ...]
+
+    def screen_strokes(self, size: int, margin: float = 0.2) -> list[np.ndarray]:
+        """Strokes in screen pixels (y down), the digit's box scaled to fill a `size` square
+        minus `margin` on each side, aspect ratio kept, as a person draws on a canvas."""
+        points = np.concatenate(self.strokes).astype(np.float64)
+        low, high = points.min(0), points.max(0)
+        scale = size * (1 - 2 * margin) / max(*(high - low), 1.0)
+        centre = (low + high) / 2
+        return [np.column_stack([(s[:, 0] - centre[0]) * scale + size / 2,
+                                 size / 2 - (s[:, 1] - centre[1]) * scale]) for s in self.strokes]
+
+
+def pendigits(path: Path = SHARED_DATA / "pendigits" / "pendigits-orig.tra") -> list[PenDigit]:
+    digits: list[PenDigit] = []
+    label = writer = 0
+    strokes: list[np.ndarray] = []
+    current: list[tuple[int, int]] | None = None
+    for line in path.read_text().splitlines():
+        if line.startswith(".SEGMENT"):
+            if strokes:
+                digits.append(PenDigit(label, writer, tuple(strokes)))
+            label, strokes = int(line.split('"')[1]), []
+        elif line.startswith(".COMMENT"):
+            writer = int(line.split()[2])
+        elif line.startswith(".PEN_DOWN"):
+            current = []
+        elif line.startswith(".PEN_UP"):
+            if current:
+                strokes.append(np.array(current))
+            current = None
+        elif current is not None and line.strip():
+            x, y = line.split()
+            current.append((int(x), int(y)))
+    if strokes:
+        digits.append(PenDigit(label, writer, tuple(strokes)))
+    return digits
+
+
+def render_strokes(strokes: list[np.ndarray], size: int = 280, width: int = 18) -> np.ndarray:
+    """Draw screen-space strokes like the app's canvas does: RGBA, ink only in the alpha channel."""
+    alpha = np.zeros((size, size), np.uint8)
+    for stroke in strokes:
+        points = np.round(stroke * 16).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(alpha, [points], False, 255, width, cv2.LINE_AA, shift=4)
+        if len(stroke) == 1:
+            cv2.circle(alpha, tuple(np.round(stroke[0]).astype(int)), width // 2, 255, -1, cv2.LINE_AA)
+    image = np.zeros((size, size, 4), np.uint8)
+    image[..., 3] = alpha
+    return image
+
+
+def usps(path: Path = SHARED_DATA / "usps" / "zip.train.gz") -> tuple[np.ndarray, np.ndarray]:
+    """USPS digits as dark-on-paper uint8 `(N, 16, 16)` images and int labels."""
+    with gzip.open(path, "rt") as stream:
+        rows = np.loadtxt(stream)
+    return ((1 - rows[:, 1:].reshape(-1, 16, 16)) * 127.5).astype(np.uint8), rows[:, 0].astype(int)
+
+
+def optdigits(path: Path = SHARED_DATA / "optdigits" / "optdigits-orig.tra") -> tuple[np.ndarray, np.ndarray]:
+    """optdigits as dark-on-paper uint8 `(N, 32, 32)` images and int labels."""
+    lines = path.read_text().splitlines()[21:]
+    images, labels = [], []
+    for start in range(0, len(lines) - 32, 33):
+        bits = np.array([[c == "1" for c in row.strip()] for row in lines[start : start + 32]])
+        images.append(np.where(bits, 0, 255).astype(np.uint8))
+        labels.append(int(lines[start + 32]))
+    return np.stack(images), np.array(labels)

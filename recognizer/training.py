@@ -1,0 +1,184 @@
+"""Training, evaluation and the model card: the chapters that `train.py` tells in order."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from recognizer.augment import Augmentation
+from recognizer.data import Mnist
+from recognizer.model import NUM_CLASSES, CompiledModel, build_model
+from recognizer.preprocess import PREPROCESSING_VERSION
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything that decides the trained weights; the model card records it."""
+
+    epochs: int = 12
+    batch_size: int = 128
+    peak_learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    validation_size: int = 5000  # held out from the training set, for calibration and checks
+    seed: int = 20261122
+    augmentation: Augmentation = field(default_factory=Augmentation)
+
+
+def as_model_input(images: np.ndarray) -> np.ndarray:
+    """uint8 `(N, 28, 28)` -> the model contract: float32 `(N, 28, 28, 1)` in [0, 1]."""
+    return (images.astype(np.float32) / 255.0)[..., None]
+
+
+class AugmentedBatches(keras.utils.PyDataset):
+    """Shuffled, freshly augmented batches; each (epoch, batch) has its own seeded generator."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, config: TrainingConfig) -> None:
+        super().__init__()
+        self.images, self.labels, self.config = images, labels, config
+        self.epoch = 0
+        self.order = self._shuffled_order()
+
+    def __len__(self) -> int:
+        return int(np.ceil(len(self.images) / self.config.batch_size))
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        size = self.config.batch_size
+        rows = self.order[index * size : (index + 1) * size]
+        rng = np.random.default_rng([self.config.seed, self.epoch, index])
+        return as_model_input(self.config.augmentation.apply(self.images[rows], rng)), self.labels[rows]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self.order = self._shuffled_order()
+
+    def _shuffled_order(self) -> np.ndarray:
+        return np.random.default_rng([self.config.seed, self.epoch]).permutation(len(self.images))
+
+
+def train(mnist: Mnist, config: TrainingConfig) -> tuple[keras.Model, float]:
+    """Fit a fresh model with augmentation and a cosine learning-rate decay; returns (model, s)."""
+    keras.utils.set_random_seed(config.seed)
+    split = len(mnist.x_train) - config.validation_size
+    batches = AugmentedBatches(mnist.x_train[:split], mnist.y_train[:split], config)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=config.epochs * len(batches), warmup_target=config.peak_learning_rate,
+        warmup_steps=len(batches) // 2,
+    )
+    model = build_model()
+    model.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    started = time.perf_counter()
+    model.fit(
+        batches,
+        epochs=config.epochs,
+        validation_data=(as_model_input(mnist.x_train[split:]), mnist.y_train[split:]),
+        verbose=1,
+    )
+    return model, time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Test-set results: overall and per-digit accuracy, confusion matrix, the misread digits."""
+
+    accuracy: float
+    per_digit_accuracy: list[float]
+    confusion: np.ndarray  # (10, 10) counts, rows = true digit
+    misread: np.ndarray  # indices into the test set
+
+    def summary(self) -> dict:
+        return {
+            "accuracy": round(self.accuracy, 5),
+            "per_digit_accuracy": {str(d): round(a, 5) for d, a in enumerate(self.per_digit_accuracy)},
+            "misread_count": len(self.misread),
+        }
+
+
+def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """Classify uint8 MNIST-style images in batches through the compiled forward pass."""
+    compiled = CompiledModel(model)
+    predicted = np.concatenate(
+        [compiled.probabilities(as_model_input(images[i : i + 1000])).argmax(1) for i in range(0, len(images), 1000)]
+    )
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    per_digit = (np.diag(confusion) / confusion.sum(1)).tolist()
+    return Evaluation(
+        accuracy=float((predicted == labels).mean()),
+        per_digit_accuracy=per_digit,
+        confusion=confusion,
+        misread=np.flatnonzero(predicted != labels),
+    )
+
+
+def write_report(path: Path, evaluation: Evaluation, mnist: Mnist, model: keras.Model) -> None:
+    """One PNG: the confusion matrix beside every misread test digit with its labels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    misread = evaluation.misread
+    predicted = CompiledModel(model).probabilities(as_model_input(mnist.x_test[misread])).argmax(1)
+    columns = 12
+    rows = max(1, int(np.ceil(len(misread) / columns)))
+    figure = plt.figure(figsize=(8 + columns * 0.9, max(7.0, rows * 1.0)))
+    grid = figure.add_gridspec(rows, columns + 8)
+    matrix = figure.add_subplot(grid[:, :8])
+    matrix.imshow(np.log1p(evaluation.confusion), cmap="Blues")
+    for (true, guess), count in np.ndenumerate(evaluation.confusion):
+        if count:
+            matrix.text(guess, true, str(count), ha="center", va="center", fontsize=7)
+    matrix.set(xlabel="predicted", ylabel="true", xticks=range(10), yticks=range(10),
+               title=f"MNIST test confusion (accuracy {evaluation.accuracy:.2%})")
+    for slot, (index, guess) in enumerate(zip(misread, predicted, strict=True)):
+        axis = figure.add_subplot(grid[slot // columns, 8 + slot % columns])
+        axis.imshow(mnist.x_test[index], cmap="gray")
+        axis.set_title(f"{mnist.y_test[index]}→{guess}", fontsize=8)
+        axis.axis("off")
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+
+
+def write_model_card(
+    path: Path, *, config: TrainingConfig, mnist: Mnist, evaluation: Evaluation,
+    seconds: float, command: str, model_file: Path,
+) -> dict:
+    """The JSON next to the model: data, metrics, versions, preprocessing and the exact command."""
+    import tensorflow as tf
+
+    card = {
+        "model_file": model_file.name,
+        "model_bytes": model_file.stat().st_size,
+        "command": command,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "training_seconds": round(seconds, 1),
+        "machine": {"cpu_count": __import__("os").cpu_count(), "platform": platform.platform()},
+        "versions": {
+            "python": platform.python_version(), "tensorflow": tf.__version__,
+            "keras": keras.__version__, "numpy": np.__version__,
+        },
+        "data": {
+            "source": mnist.source,
+            "sha256_of_decoded_arrays": mnist.fingerprint(),
+            "train_images_used": len(mnist.x_train) - config.validation_size,
+            "validation_images_held_out": config.validation_size,
+        },
+        "training": {k: v for k, v in asdict(config).items() if k != "augmentation"},
+        "augmentation": config.augmentation.describe(),
+        "preprocessing_version": PREPROCESSING_VERSION,
+        "input_contract": "(N, 28, 28, 1) float32 in [0, 1], white ink on black, MNIST-normalized",
+        "mnist_test": evaluation.summary(),
+    }
+    path.write_text(json.dumps(card, indent=2) + "\n")
+    return card
