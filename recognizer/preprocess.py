@@ -253,7 +253,8 @@ def stroke_width_px(binary: np.ndarray) -> float:
     """Typical stroke width in a uint8 0/1 mask of strokes: twice the median ridge distance."""
     if not binary.any():
         return 0.0
-    distance = cv2.distanceTransform(binary, cv2.DIST_L2, 3)
+    padded = np.pad(binary, 1)  # ink touching the edge still has an edge to measure from
+    distance = cv2.distanceTransform(padded, cv2.DIST_L2, 3)
     ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (distance > 0)
     return float(2 * np.median(distance[ridge]))
 
@@ -317,4 +318,4 @@ def centre_by_mass(box: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(canvas > 0)
     dx = int(np.clip(round(CANVAS / 2 - moments["m10"] / moments["m00"]), -cols.min(), CANVAS - 1 - cols.max()))
     dy = int(np.clip(round(CANVAS / 2 - moments["m01"] / moments["m00"]), -rows.min(), CANVAS - 1 - rows.max()))
-    return np.roll(canvas, (dy, dx), axis=(0, 1))
+    return np.clip(np.roll(canvas, (dy, dx), axis=(0, 1)), 0, 1)
