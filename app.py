@@ -51,18 +51,18 @@ def main() -> None:
         camera_ui(recognizer)
 
 
+@st.fragment
 def draw_ui(recognizer: Recognizer) -> None:
+    """A fragment: a new stroke reruns only this part of the page, which keeps answers quick."""
     canvas_column, answer_column = st.columns([1, 1])
     with canvas_column:
         brush = st.slider("Brush width", 6, 40, 18, help="MNIST-like strokes are about 1/15 of the digit's height.")
         canvas = st_canvas(stroke_width=brush, stroke_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE,
                            return_image_data=True, key="canvas")
         st.caption("Draw one digit with mouse, finger or pen. Undo and clear are in the canvas toolbar.")
-    if canvas.image_data is None:
-        return
-    result = recognizer.recognize(canvas.image_data)
+    result = None if canvas.image_data is None else recognizer.recognize(canvas.image_data)
     with answer_column:
-        if result.status == Status.EMPTY:
+        if result is None or result.status == Status.EMPTY:
             st.info("Draw a digit on the canvas: the answer appears when you lift the pen.")
             return
         answer_ui(result)
