@@ -95,8 +95,9 @@ def to_working_size(image: np.ndarray) -> np.ndarray:
 def display_copy(image: np.ndarray) -> np.ndarray:
     """The picture as a person saw it: transparency composited onto white."""
     if image.ndim == 3 and image.shape[2] == 4:
-        alpha = image[..., 3:].astype(np.float32) / 255
-        return (image[..., :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
+        opacity = image[..., 3].astype(np.float32) / 255
+        white = np.full_like(image[..., :3], 255)
+        return cv2.blendLinear(cv2.cvtColor(image, cv2.COLOR_RGBA2RGB), white, opacity, 1 - opacity)
     return image
 
 
@@ -200,9 +201,10 @@ def segment_ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     pixels connected to strong ink) keeps faint stroke ends attached. Label 0 (paper) gets
     area 0 so it is never chosen.
     """
-    median = float(np.median(ink))
-    noise = 1.4826 * float(np.median(np.abs(ink - median)))
-    if float(np.percentile(ink, 99.9)) < max(MIN_INK_CONTRAST, median + 8 * noise):
+    sample = ink[::2, ::2]  # statistics of the paper need no more; halves the cost
+    median = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample - median)))
+    if float(np.percentile(sample, 99.9)) < max(MIN_INK_CONTRAST, median + 8 * noise):
         return None
     otsu, _ = cv2.threshold((ink * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     high = max(otsu / 255, MIN_INK_CONTRAST, median + 8 * noise)

@@ -9,22 +9,9 @@ import pytest
 
 from recognizer import Status
 from recognizer.preprocess import BOX, CANVAS, centre_by_mass, preprocess, stroke_width_px
+from recognizer.synthetic import draw_on_paper
 
 SAMPLES = 200
-
-
-def draw_on_paper(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """An MNIST digit enlarged 4-9x as dark ink at a random spot of a white 280x280 canvas."""
-    rows, cols = np.nonzero(digit)
-    crop = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    scale = rng.uniform(4, 9) * 20 / max(crop.shape)
-    big = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    big = big[:270, :270]
-    canvas = np.zeros((280, 280), np.uint8)
-    top = rng.integers(0, 280 - big.shape[0] + 1)
-    left = rng.integers(0, 280 - big.shape[1] + 1)
-    canvas[top : top + big.shape[0], left : left + big.shape[1]] = big
-    return 255 - canvas
 
 
 @pytest.fixture(scope="module")
