@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
-from typing import IO, Union
+from typing import IO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -29,7 +29,7 @@ MAX_ASPECT_RATIO = 20
 ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF", "HEIF", "AVIF"}
 ACCEPTED_FILE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif", "heic", "heif"]
 
-ImageSource = Union[str, Path, bytes, bytearray, IO[bytes], Image.Image, np.ndarray]
+ImageSource = str | Path | bytes | bytearray | IO[bytes] | Image.Image | np.ndarray
 
 
 def load_image(source: ImageSource) -> np.ndarray:
