@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-PREPROCESSING_VERSION = "2"
+PREPROCESSING_VERSION = "3"
 WORKING_MAX_SIDE = 800  # enough for a digit that fills 1/20 of a photo's width
 BACKGROUND_SIDE = 160  # lighting is smooth: estimate it on a small copy
+POLARITY_SIDE = 320  # enough to keep thin strokes visible when judging dark vs light ink
 BOX, CANVAS = 20, 28  # MNIST: the digit fits 20x20, placed in 28x28
 STROKE_SCALE = 4  # stroke width is normalized on a 4x larger (80x80) box for precision
 MNIST_STROKE_WIDTH = 2.5  # median over MNIST training digits (measured: 2.53), in box pixels
@@ -129,14 +130,20 @@ def extract_ink(image: np.ndarray) -> tuple[np.ndarray, str]:
 def is_light_on_dark(grey: np.ndarray) -> bool:
     """Whether the marks are lighter than the paper.
 
-    The paper is sampled on the picture's border, where a digit rarely is; what differs from
-    it clearly is ink (or shadow, which is darker too): count which side has more of it.
+    Marks are what stands out from their surroundings: compared with a local median (which
+    ignores shading and gradients), count the pixels clearly darker and clearly lighter; the
+    larger group is the ink. "Clearly" is judged against the picture's own noise.
     """
-    ring = max(1, min(grey.shape) // 20)
-    border = np.concatenate([grey[:ring].ravel(), grey[-ring:].ravel(),
-                             grey[:, :ring].ravel(), grey[:, -ring:].ravel()])
-    paper = float(np.median(border))
-    return bool(np.count_nonzero(grey > paper + 0.1) > np.count_nonzero(grey < paper - 0.1))
+    height, width = grey.shape
+    scale = min(1.0, POLARITY_SIDE / max(height, width))
+    small = cv2.resize(grey, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA)
+    small = (small * 255).astype(np.uint8)
+    window = 2 * (max(small.shape) // 8) + 1  # wider than strokes, narrower than shading
+    difference = small.astype(np.int16) - cv2.medianBlur(small, window)
+    noise = 1.4826 * float(np.median(np.abs(difference)))
+    clearly = max(8.0, 4 * noise)
+    return bool(np.count_nonzero(difference > clearly) > np.count_nonzero(difference < -clearly))
 
 
 def estimate_paper(colour: np.ndarray) -> np.ndarray:

@@ -1,0 +1,110 @@
+"""Accuracy on data the model never saw, always through the full `Recognizer` pipeline.
+
+- USPS (16x16 scans) and optdigits (32x32 bitmaps), rendered as dark ink on white paper;
+- pendigits pen trajectories, rendered as canvas strokes (transparent background, ink in alpha);
+- "photo-ized MNIST": MNIST test digits rendered like phone photos (tinted paper, shading,
+  blur, noise, JPEG, small and off-centre in a 640x480 frame, slight rotation).
+Targets: USPS >= 97%, optdigits >= 98%, pendigits >= 98.5%, photo-ized MNIST >= 99%.
+Usage: python bench/cross_datasets.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from collections import Counter
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from recognizer import Recognizer
+from recognizer.data import load_mnist
+from recognizer.shared_data import SHARED_DATA, optdigits, pendigits, render_strokes, usps
+
+CHUNK = 256
+PAPER_COLOURS = [(250, 250, 250), (240, 230, 205), (205, 205, 205), (225, 235, 245)]
+INK_COLOURS = [(20, 20, 20), (30, 40, 120), (60, 60, 70)]
+
+
+def on_paper(bitmap: np.ndarray, side: int = 160) -> np.ndarray:
+    """A small dark-on-white bitmap enlarged to a scan-like picture with a white margin."""
+    big = cv2.resize(bitmap, (side, side), interpolation=cv2.INTER_CUBIC)
+    return cv2.copyMakeBorder(big, side // 4, side // 4, side // 4, side // 4, cv2.BORDER_CONSTANT, value=255)
+
+
+def photo_of(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """An MNIST digit as a JPEG phone photo of ink on paper."""
+    height = int(rng.integers(60, 200))
+    ink = cv2.resize(digit, (height, height), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255
+    rotation = cv2.getRotationMatrix2D((height / 2, height / 2), rng.uniform(-10, 10), 1.0)
+    ink = cv2.warpAffine(ink, rotation, (height, height))
+    frame = np.zeros((480, 640), np.float32)
+    top, left = rng.integers(20, 480 - height - 20), rng.integers(20, 640 - height - 20)
+    frame[top : top + height, left : left + height] = ink
+    frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.5, 1.5))
+    paper = np.array(PAPER_COLOURS[rng.integers(len(PAPER_COLOURS))], np.float32)
+    pen = np.array(INK_COLOURS[rng.integers(len(INK_COLOURS))], np.float32)
+    shading = 1 - rng.uniform(0, 0.35) * np.linspace(0, 1, 640)[None, :] * rng.choice([-1, 1]) ** 2
+    picture = (paper * (1 - frame[..., None]) + pen * frame[..., None]) * shading[..., None]
+    picture = np.clip(picture + rng.normal(0, 4, picture.shape), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="JPEG", quality=int(rng.integers(50, 86)))
+    return buffer.getvalue()
+
+
+def recognize_all(recognizer: Recognizer, pictures: Iterator, count: int) -> np.ndarray:
+    digits: list[int] = []
+    batch: list = []
+    for picture in pictures:
+        batch.append(picture)
+        if len(batch) == CHUNK:
+            digits += [-1 if r.digit is None else r.digit for r in recognizer.recognize_many(batch)]
+            batch = []
+    digits += [-1 if r.digit is None else r.digit for r in recognizer.recognize_many(batch)] if batch else []
+    assert len(digits) == count
+    return np.array(digits)
+
+
+def report(name: str, predicted: np.ndarray, labels: np.ndarray, target: float) -> None:
+    accuracy = float((predicted == labels).mean())
+    verdict = "met" if accuracy >= target else "MISSED"
+    print(f"{name}: {accuracy:.2%} of {len(labels)} (target {target:.1%}: {verdict})")
+    per_digit = "  ".join(f"{d}:{(predicted[labels == d] == d).mean():.1%}" for d in range(10))
+    print(f"  per digit  {per_digit}")
+    confusions = Counter((int(t), int(p)) for t, p in zip(labels, predicted, strict=True) if t != p)
+    print("  top confusions (true->read): " + ", ".join(f"{t}->{p if p >= 0 else 'none'} x{n}"
+                                                     for (t, p), n in confusions.most_common(5)))
+
+
+def subsample(count: int, limit: int | None, rng: np.random.Generator) -> np.ndarray:
+    return np.sort(rng.choice(count, limit, replace=False)) if limit and limit < count else np.arange(count)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, help="at most this many digits per data set")
+    args = parser.parse_args()
+    recognizer = Recognizer.load()
+    rng = np.random.default_rng(0)
+
+    for name, loader, target in [("USPS", usps, 0.97), ("optdigits", optdigits, 0.98)]:
+        images, labels = loader()
+        rows = subsample(len(labels), args.limit, rng)
+        predicted = recognize_all(recognizer, (on_paper(images[i]) for i in rows), len(rows))
+        report(name, predicted, labels[rows], target)
+
+    samples = pendigits()
+    rows = subsample(len(samples), args.limit, rng)
+    predicted = recognize_all(recognizer, (render_strokes(samples[i].screen_strokes(280)) for i in rows), len(rows))
+    report("pendigits strokes", predicted, np.array([samples[i].label for i in rows]), 0.985)
+
+    mnist = load_mnist(SHARED_DATA / "mnist" if (SHARED_DATA / "mnist").is_dir() else None)
+    rows = subsample(len(mnist.y_test), args.limit or 2000, rng)
+    predicted = recognize_all(recognizer, (photo_of(mnist.x_test[i], rng) for i in rows), len(rows))
+    report("photo-ized MNIST", predicted, mnist.y_test[rows], 0.99)
+
+
+if __name__ == "__main__":
+    main()
