@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-PREPROCESSING_VERSION = "3"
+PREPROCESSING_VERSION = "4"
 WORKING_MAX_SIDE = 800  # enough for a digit that fills 1/20 of a photo's width
 BACKGROUND_SIDE = 160  # lighting is smooth: estimate it on a small copy
 POLARITY_SIDE = 320  # enough to keep thin strokes visible when judging dark vs light ink
@@ -205,9 +205,11 @@ def segment_ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
     The threshold is Otsu's, but never below MIN_INK_CONTRAST nor within the paper's own noise
     (grain, JPEG artefacts), so a blank page stays blank; hysteresis (a weaker threshold for
-    pixels connected to strong ink) keeps faint stroke ends attached. Label 0 (paper) gets
-    area 0 so it is never chosen.
+    pixels connected to strong ink) keeps faint stroke ends attached. A slight blur first lets
+    strokes stand out of grain that is only a pixel wide. Label 0 (paper) gets area 0 so it is
+    never chosen.
     """
+    ink = cv2.GaussianBlur(ink, (0, 0), 1.0)
     sample = ink[::2, ::2]  # statistics of the paper need no more; halves the cost
     median = float(np.median(sample))
     noise = 1.4826 * float(np.median(np.abs(sample - median)))
@@ -216,7 +218,8 @@ def segment_ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     otsu, _ = cv2.threshold((ink * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     high = max(otsu / 255, MIN_INK_CONTRAST, median + 8 * noise)
     low = max(high / 2, median + 4 * noise)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((ink >= low).astype(np.uint8), connectivity=8)
+    marks = remove_ruled_lines((ink >= low).astype(np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
     has_strong_ink = np.zeros(count, bool)
     has_strong_ink[np.unique(labels[ink >= high])] = True
     has_strong_ink[0] = False
@@ -226,6 +229,26 @@ def segment_ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     touches_border = (boxes[:, 0] == 0) | (boxes[:, 1] == 0) | (
         boxes[:, 0] + boxes[:, 2] >= width) | (boxes[:, 1] + boxes[:, 3] >= height)
     return labels, boxes, area, touches_border
+
+
+def remove_ruled_lines(binary: np.ndarray) -> np.ndarray:
+    """Erase the rules of lined or squared paper from a 0/1 mask of marks.
+
+    A rule is a thin straight run across most of the picture, and paper has several parallel
+    ones; a single long stroke (a 1 filling the frame, the base of a big 2) is left alone.
+    Strokes crossing a rule get a gap as wide as the rule, which `find_digit` bridges.
+    """
+    height, width = binary.shape
+    rules = np.zeros_like(binary)
+    across = (((round(0.8 * width), 1), cv2.CC_STAT_HEIGHT), ((1, round(0.8 * height)), cv2.CC_STAT_WIDTH))
+    for kernel_shape, thickness_stat in across:
+        if max(kernel_shape) < 20:
+            continue
+        runs = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel_shape))
+        count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        if count - 1 >= 2 and np.all(stats[1:, thickness_stat] <= max(3, min(height, width) // 60)):
+            rules |= cv2.dilate(runs, np.ones((3, 3), np.uint8))
+    return binary & (1 - rules)
 
 
 def boxes_near(a: np.ndarray, b: np.ndarray, margin: float) -> bool:
