@@ -23,6 +23,7 @@ register_heif_opener()
 
 MAX_FILE_BYTES = 30 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # a 48-megapixel phone photo passes; decompression bombs do not
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb check then agrees with ours
 MIN_SIDE = 8
 DRAFT_SIDE = 1024  # JPEGs decode at the smallest DCT scale that still covers this
 MAX_ASPECT_RATIO = 20
@@ -68,7 +69,7 @@ def read_bytes(source: str | Path | bytes | bytearray | IO[bytes]) -> bytes:
 
 
 def too_large_message(size: int) -> str:
-    return (f"The file is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
+    return (f"The file is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MB. "
             "A smaller photo or a crop around the digit works just as well.")
 
 
@@ -78,8 +79,9 @@ def open_image(data: bytes) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, ValueError, SyntaxError) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InputError(too_many_pixels_message()) from error
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as error:
         raise InputError("This file is not an image we can read. Please upload a PNG, JPEG, "
                          "WebP, BMP, TIFF, GIF or HEIC picture.") from error
     if image.format not in ALLOWED_FORMATS:
@@ -88,11 +90,14 @@ def open_image(data: bytes) -> Image.Image:
     return checked_size(image)
 
 
+def too_many_pixels_message() -> str:
+    return f"Pictures may have at most {MAX_PIXELS / 1e6:.0f} megapixels; please send a smaller one."
+
+
 def checked_size(image: Image.Image) -> Image.Image:
     width, height = image.size
     if width * height > MAX_PIXELS:
-        raise InputError(f"The picture is {width} x {height} pixels, more than the "
-                         f"{MAX_PIXELS / 1e6:.0f}-megapixel limit. Please send a smaller one.")
+        raise InputError(f"The picture is {width} x {height} pixels. " + too_many_pixels_message())
     if min(width, height) < MIN_SIDE:
         raise InputError(f"The picture is only {width} x {height} pixels; a digit needs at "
                          f"least {MIN_SIDE} x {MIN_SIDE}.")

@@ -213,10 +213,10 @@ def segment_ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     sample = ink[::2, ::2]  # statistics of the paper need no more; halves the cost
     median = float(np.median(sample))
     noise = 1.4826 * float(np.median(np.abs(sample - median)))
-    if float(np.percentile(sample, 99.9)) < max(MIN_INK_CONTRAST, median + 8 * noise):
-        return None
+    if float(np.percentile(sample, 99.9)) - median < max(MIN_INK_CONTRAST, 8 * noise):
+        return None  # nothing stands out from the paper (blank, or one uniform colour)
     otsu, _ = cv2.threshold((ink * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    high = max(otsu / 255, MIN_INK_CONTRAST, median + 8 * noise)
+    high = max(otsu / 255, median + MIN_INK_CONTRAST, median + 8 * noise)
     low = max(high / 2, median + 4 * noise)
     marks = remove_ruled_lines((ink >= low).astype(np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)

@@ -1,0 +1,94 @@
+"""The Streamlit page through AppTest: upload path and every state (empty, digit, unsure, error)."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from recognizer import Status
+from tests.conftest import ROOT
+
+
+def png(picture: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def written(digit: int, thickness: int = 16) -> np.ndarray:
+    picture = np.full((300, 300), 255, np.uint8)
+    cv2.putText(picture, str(digit), (80, 230), cv2.FONT_HERSHEY_SIMPLEX, 7, 0, thickness, cv2.LINE_AA)
+    return picture
+
+
+def ambiguous(recognizer) -> np.ndarray:
+    """A digit written over another, faintly: the first such blend the model is unsure about."""
+    for first in range(10):
+        for second in range(10):
+            blend = np.minimum(written(first), 255 - (255 - written(second)) // 2 * 2 // 3)
+            if recognizer.recognize(blend).status == Status.UNSURE:
+                return blend
+    pytest.fail("no blend of two digits leaves the model unsure")
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+
+def upload(app: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    app.get("file_uploader")[0].set_value([(name, data, "image/png") for name, data in files]).run()
+    assert not app.exception
+    return app
+
+
+def prediction(app: AppTest) -> str:
+    return next(metric.value for metric in app.metric if metric.label == "Prediction")
+
+
+def test_page_starts_with_prompts_and_no_answer(app):
+    assert not app.exception
+    assert any("Upload one or more" in info.value for info in app.info)
+    assert not [m for m in app.metric if m.label == "Prediction"]
+
+
+def test_uploaded_digit_shows_answer_confidence_chart_and_stages(app):
+    upload(app, ("seven.png", png(written(7))))
+    assert prediction(app) == "7"
+    assert any("It is a 7" in message.value for message in app.success)
+    assert any(m.label == "Confidence" for m in app.metric)
+    assert app.get("vega_lite_chart"), "the probability chart is missing"
+    assert len(app.get("image")) >= 8  # picture, model input grid, and the stage strip
+
+
+def test_blank_upload_says_so_without_a_chart(app):
+    upload(app, ("blank.png", png(np.full((200, 200), 255, np.uint8))))
+    assert prediction(app) == "—"
+    assert any("blank" in info.value for info in app.info)
+    assert not app.get("vega_lite_chart")
+
+
+def test_unsure_answer_names_the_top_two(app, recognizer):
+    upload(app, ("unsure.png", png(ambiguous(recognizer))))
+    assert any(warning.value.startswith("Not sure: maybe a") and " or a " in warning.value for warning in app.warning)
+
+
+def test_broken_upload_shows_a_friendly_error(app):
+    upload(app, ("photo.png", b"%PDF-1.5 this is a document"))
+    assert any("not an image" in error.value for error in app.error)
+
+
+def test_many_files_give_a_table_with_errors_and_safe_names(app):
+    hostile_name = "<img src=x onerror=alert(1)>.png"
+    upload(app, ("one.png", png(written(1))), ("broken.png", b"nope"), (hostile_name, png(written(4))))
+    table = app.dataframe[0].value
+    assert list(table["file"]) == ["one.png", "broken.png", hostile_name]  # shown as text, not HTML
+    assert list(table["status"]) == ["digit", "error", "digit"]
+    assert list(table["digit"].fillna(-1).astype(int)) == [1, -1, 4]
+    assert "not an image" in table["message"][1]
+    assert app.get("download_button"), "the CSV download is missing"
