@@ -15,13 +15,18 @@ sys.path.insert(0, str(ROOT))
 from recognizer.shared_data import SHARED_DATA  # noqa: E402
 
 
-def require_shared(relative: str) -> Path:
-    """The path under ../shared/data, or a skip (a failure in CI) when it is not there."""
-    path = SHARED_DATA / relative
-    if not path.exists():
+def require(available: bool, what: str) -> None:
+    """Skip when `what` is missing on a user's machine; fail in CI, which must provide it."""
+    if not available:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs {path}, and it is missing")
-        pytest.skip(f"{path} is not on this machine (development data outside the repository)")
+            pytest.fail(f"CI needs {what}, and it is missing")
+        pytest.skip(f"{what} is not on this machine")
+
+
+def require_shared(relative: str) -> Path:
+    """The path under ../shared/data (development data kept outside the repository)."""
+    path = SHARED_DATA / relative
+    require(path.exists(), str(path))
     return path
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from recognizer.shared_data import PenDigit, pendigits, real_digits, render_strokes
 from tests.browser_driver import CANVAS, CHROMIUM, PREDICTION, chromium, draw_strokes, open_canvas, running_app
-from tests.conftest import ROOT, require_shared
+from tests.conftest import ROOT, require, require_shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_expect = pytest.importorskip("playwright.sync_api").expect
@@ -17,8 +17,7 @@ SCREENSHOT = ROOT / "artifacts" / "app-screenshot.png"
 
 @pytest.fixture(scope="module")
 def app_page():
-    if not CHROMIUM.exists():
-        require_shared("../no-chromium")  # same rule: skip on a user's machine, fail in CI
+    require(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
     with running_app() as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
         yield page, url
@@ -57,6 +56,17 @@ def test_empty_canvas_prompts_instead_of_answering(app_page):
     open_canvas(page, url)
     playwright_expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible(timeout=20_000)
     assert page.locator(PREDICTION).count() == 0
+
+
+def test_page_fits_a_phone_screen(app_page):
+    page, url = app_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        open_canvas(page, url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page is {overflow} px wider than a phone screen"
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 1100})
 
 
 def test_uploaded_photo_is_recognized(app_page):
