@@ -241,9 +241,9 @@ def remove_ruled_lines(binary: np.ndarray) -> np.ndarray:
     height, width = binary.shape
     rules = np.zeros_like(binary)
     across = (((round(0.8 * width), 1), cv2.CC_STAT_HEIGHT), ((1, round(0.8 * height)), cv2.CC_STAT_WIDTH))
-    for kernel_shape, thickness_stat in across:
-        if max(kernel_shape) < 20:
-            continue
+    for axis, (kernel_shape, thickness_stat) in enumerate(across):
+        if max(kernel_shape) < 20 or binary.sum(axis=1 - axis).max() < max(kernel_shape):
+            continue  # no row (column) holds that much ink: no rule, skip the costly opening
         runs = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel_shape))
         count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
         if count - 1 >= 2 and np.all(stats[1:, thickness_stat] <= max(3, min(height, width) // 60)):
