@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tomllib
 import zlib
 
 import cv2
@@ -14,6 +15,7 @@ from PIL import Image
 
 from recognizer import InputError, Status
 from recognizer.decode import MAX_FILE_BYTES, load_image
+from tests.conftest import ROOT
 
 
 def seven(size: int = 200) -> np.ndarray:
@@ -149,3 +151,9 @@ def test_a_broken_file_does_not_stop_the_others(recognizer):
     results = recognizer.recognize_many([GOOD_PNG, b"garbage", GOOD_JPEG])
     assert [r.status for r in results] == [Status.DIGIT, Status.ERROR, Status.DIGIT]
     assert "not an image" in results[1].message
+
+
+def test_streamlit_upload_limit_matches_the_input_gate():
+    """Streamlit refuses bigger uploads itself, so its limit and ours must say the same."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_FILE_BYTES
