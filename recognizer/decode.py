@@ -9,7 +9,7 @@ it (JPEG's DCT scaling), because the digit never needs more than ~1,000 pixels.
 from __future__ import annotations
 
 import io
-import warnings
+import math
 from pathlib import Path
 from typing import IO
 
@@ -30,7 +30,9 @@ MAX_ASPECT_RATIO = 20
 ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP", "TIFF", "GIF", "HEIF", "AVIF"}
 ACCEPTED_FILE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif", "heic", "heif"]
 
-ImageSource = str | Path | bytes | bytearray | IO[bytes] | Image.Image | np.ndarray
+ImageSource = str | Path | bytes | bytearray | memoryview | IO[bytes] | Image.Image | np.ndarray
+# What Pillow and its plugins raise on malformed files (the AVIF and HEIF decoders raise RuntimeError)
+DECODE_ERRORS = (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, RuntimeError)
 
 
 def load_image(source: ImageSource) -> np.ndarray:
@@ -46,8 +48,12 @@ def load_image(source: ImageSource) -> np.ndarray:
     return pil_to_array(open_image(read_bytes(source)))
 
 
-def read_bytes(source: str | Path | bytes | bytearray | IO[bytes]) -> bytes:
-    """The file's bytes, refusing empty and over-large files before reading them whole."""
+def read_bytes(source: str | Path | bytes | bytearray | memoryview | IO[bytes]) -> bytes:
+    """The file's bytes, refusing empty and over-large files before reading them whole.
+
+    A file object is read from its start, as `PIL.Image.open` does, so one that was read before
+    (e.g. to show it) is not mistaken for an empty file.
+    """
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
@@ -55,10 +61,14 @@ def read_bytes(source: str | Path | bytes | bytearray | IO[bytes]) -> bytes:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError(too_large_message(path.stat().st_size))
         data = path.read_bytes()
-    elif isinstance(source, bytes | bytearray):
+    elif isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
     elif hasattr(source, "read"):
+        if getattr(source, "seekable", lambda: False)():
+            source.seek(0)
         data = source.read(MAX_FILE_BYTES + 1)
+        if not isinstance(data, bytes | bytearray):
+            raise InputError("The file gave text, not bytes; open pictures in binary mode ('rb').")
     else:
         raise InputError(f"Cannot read an image from a {type(source).__name__}.")
     if not data:
@@ -69,19 +79,23 @@ def read_bytes(source: str | Path | bytes | bytearray | IO[bytes]) -> bytes:
 
 
 def too_large_message(size: int) -> str:
-    return (f"The file is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MB. "
+    megabytes = math.ceil(size / 2**20 * 10) / 10  # rounded up: a file just over 30 MB is not "30 MB"
+    return (f"The file is {megabytes:.1f} MB; the limit is {MAX_FILE_BYTES / 2**20:.0f} MB. "
             "A smaller photo or a crop around the digit works just as well.")
 
 
 def open_image(data: bytes) -> Image.Image:
-    """Identify the format from the content and check the size from the header only."""
+    """Identify the format from the content and check the size from the header only.
+
+    Pillow raises for more than twice MAX_PIXELS and only warns between once and twice; that
+    range is refused by `checked_size` (warnings are not switched to errors here: the switch is
+    process-wide and races between threads, which would leave a stray filter behind).
+    """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InputError(too_many_pixels_message()) from error
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as error:
+    except DECODE_ERRORS as error:
         raise InputError("This file is not an image we can read. Please upload a PNG, JPEG, "
                          "WebP, BMP, TIFF, GIF or HEIC picture.") from error
     if image.format not in ALLOWED_FORMATS:
@@ -95,7 +109,13 @@ def too_many_pixels_message() -> str:
 
 
 def checked_size(image: Image.Image) -> Image.Image:
-    width, height = image.size
+    check_size(*image.size)
+    return image
+
+
+def check_size(width: int, height: int) -> None:
+    """The same limits for files, PIL images and arrays: not too many pixels, not too small,
+    not a strip (which after shrinking to the working size would hold no readable digit)."""
     if width * height > MAX_PIXELS:
         raise InputError(f"The picture is {width} x {height} pixels. " + too_many_pixels_message())
     if min(width, height) < MIN_SIDE:
@@ -104,7 +124,6 @@ def checked_size(image: Image.Image) -> Image.Image:
     if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
         raise InputError(f"The picture is {width} x {height} pixels: too long and narrow to hold "
                          "one digit. Please crop it around the digit.")
-    return image
 
 
 def pil_to_array(image: Image.Image) -> np.ndarray:
@@ -115,7 +134,7 @@ def pil_to_array(image: Image.Image) -> np.ndarray:
         image = ImageOps.exif_transpose(image)
         image = to_8bit_mode(image)
         return np.asarray(image)
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as error:
+    except (*DECODE_ERRORS, Image.DecompressionBombError) as error:
         raise InputError("The picture is damaged or cut short and cannot be decoded. "
                          "Please try another copy of it.") from error
 
@@ -125,25 +144,36 @@ def to_8bit_mode(image: Image.Image) -> Image.Image:
     if image.mode in ("L", "RGB", "RGBA"):
         return image
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        pixels = np.asarray(image, dtype=np.float64)
-        span = pixels.max() - pixels.min()
-        scaled = (pixels - pixels.min()) / span * 255 if span > 0 else np.zeros_like(pixels)
-        return Image.fromarray(scaled.astype(np.uint8))
-    has_alpha = "A" in image.mode or "transparency" in image.info
-    return image.convert("RGBA" if has_alpha else "RGB")
+        return Image.fromarray(stretched_to_uint8(np.asarray(image, dtype=np.float64)))
+    return image.convert("RGBA" if image.has_transparency_data else "RGB")
+
+
+def stretched_to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """16-bit, 32-bit or float pixels stretched to 0..255.
+
+    NaN and infinite pixels (a float TIFF's "no data") take the median, i.e. paper, colour: one of
+    them must neither blank the whole picture nor draw a mark.
+    """
+    finite = np.isfinite(pixels)
+    if not finite.any():
+        return np.zeros(pixels.shape, np.uint8)
+    pixels = np.where(finite, pixels, np.median(pixels[finite]))
+    low, high = pixels.min(), pixels.max()
+    if high <= low:
+        return np.zeros(pixels.shape, np.uint8)
+    return np.round((pixels - low) / (high - low) * 255).astype(np.uint8)
 
 
 def array_to_uint8(array: np.ndarray) -> np.ndarray:
     """Validate a caller's array and bring it to uint8 grey, RGB or RGBA."""
+    if not array.dtype.isnative:  # e.g. big-endian uint16 from scientific files
+        array = array.astype(array.dtype.newbyteorder("="))
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[..., 0]
     if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
         raise InputError(f"An image array must be (H, W), (H, W, 3) or (H, W, 4); got shape "
                          f"{array.shape}.")
-    height, width = array.shape[:2]
-    if min(height, width) < MIN_SIDE or height * width > MAX_PIXELS:
-        raise InputError(f"An image array of {width} x {height} pixels is outside the "
-                         "supported size.")
+    check_size(array.shape[1], array.shape[0])
     if array.dtype == np.bool_:
         return array.astype(np.uint8) * 255
     if array.dtype == np.uint8:

@@ -17,6 +17,7 @@ import numpy as np
 
 PREPROCESSING_VERSION = "4"
 WORKING_MAX_SIDE = 800  # enough for a digit that fills 1/20 of a photo's width
+WORKING_MIN_SIDE = 64  # below this the blur and the paper-noise estimate would swallow the strokes
 BACKGROUND_SIDE = 160  # lighting is smooth: estimate it on a small copy
 POLARITY_SIDE = 320  # enough to keep thin strokes visible when judging dark vs light ink
 BOX, CANVAS = 20, 28  # MNIST: the digit fits 20x20, placed in 28x28
@@ -85,12 +86,18 @@ def preprocess(image: np.ndarray) -> Preprocessed:
 
 
 def to_working_size(image: np.ndarray) -> np.ndarray:
-    """Shrink (never enlarge) so the long side is at most WORKING_MAX_SIDE."""
+    """Shrink so the long side is at most WORKING_MAX_SIDE; enlarge thumbnails (an 8 x 8 icon of
+    a digit) so the short side is WORKING_MIN_SIDE, because in a few pixels the strokes are as
+    large a share of the picture as the paper and would be taken for its noise."""
     scale = WORKING_MAX_SIDE / max(image.shape[:2])
-    if scale >= 1:
+    if scale < 1:
+        interpolation = cv2.INTER_AREA
+    elif min(image.shape[:2]) < WORKING_MIN_SIDE:
+        scale, interpolation = WORKING_MIN_SIDE / min(image.shape[:2]), cv2.INTER_CUBIC
+    else:
         return image
     size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, size, interpolation=interpolation)
 
 
 def display_copy(image: np.ndarray) -> np.ndarray:
