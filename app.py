@@ -5,16 +5,26 @@ Layout only: every picture and number shown comes from `recognizer`.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from recognizer import InputError, Recognition, Recognizer, Status
-from recognizer.decode import ACCEPTED_FILE_TYPES
+from recognizer.decode import ACCEPTED_FILE_TYPES, ImageSource
 from recognizer.display import pixel_grid, thumbnail_data_uri, to_uint8
+from recognizer.jobs import FineTuneJob, personal_models
+from recognizer.model import CLASS_NAMES, DEFAULT_MODEL_PATH
+from recognizer.preprocess import display_copy
+from recognizer.samples import SampleStore
 
 CANVAS_SIDE = 280
+MIN_SAMPLES_TO_TRAIN = 10
+SAMPLES_PER_ROW = 8
+RIGHT = "✓ Right"
 WINNER_COLOUR, OTHER_COLOUR = "#e4572e", "#9aa5b1"
 ABOUT = """
 A network trained on MNIST scores 99% there and often fails on your own digits, because MNIST
@@ -29,9 +39,15 @@ shows every stage, ending with the 784 pixels the model actually receives.
 
 
 @st.cache_resource(show_spinner="Loading the model…")
-def load_recognizer() -> Recognizer:
-    """One model per server process, shared by every session (it is thread-safe)."""
-    return Recognizer.load()
+def load_recognizer(path: str) -> Recognizer:
+    """One recognizer per model file and server process, shared by every session (thread-safe)."""
+    return Recognizer.load(path)
+
+
+@st.cache_resource
+def sample_store() -> SampleStore:
+    """The corrections database ($DIGIT_LENS_DATA_DIR or ~/.digit-lens), shared by every session."""
+    return SampleStore()
 
 
 def main() -> None:
@@ -40,15 +56,30 @@ def main() -> None:
     st.caption("Handwritten digit recognition that shows what the model sees.")
     with st.expander("About: why MNIST models fail on real pictures"):
         st.markdown(ABOUT)
-    recognizer = load_recognizer()
-    draw, upload, camera = st.tabs(
-        [":material/draw: Draw", ":material/upload: Upload", ":material/photo_camera: Camera"])
+    recognizer = load_recognizer(model_choice_ui())
+    draw, upload, camera, mine = st.tabs([":material/draw: Draw", ":material/upload: Upload",
+                                          ":material/photo_camera: Camera", ":material/collections: My samples"])
     with draw:
         draw_ui(recognizer)
     with upload:
         upload_ui(recognizer)
     with camera:
         camera_ui(recognizer)
+    with mine:
+        my_samples_ui()
+
+
+def model_choice_ui() -> str:
+    """Sidebar: the shipped model or one of the personal models made from the user's samples."""
+    options = [str(DEFAULT_MODEL_PATH), *map(str, personal_models())]
+    return st.sidebar.selectbox("Model", options, key="model_path", format_func=model_label,
+                                help="Personal models are fine-tuned on the samples in “My samples”.")
+
+
+def model_label(path: str) -> str:
+    if path == str(DEFAULT_MODEL_PATH):
+        return "Shipped model (MNIST)"
+    return "Personal model of " + Path(path).stem.removeprefix("digits-personal-")
 
 
 @st.fragment
@@ -66,6 +97,7 @@ def draw_ui(recognizer: Recognizer) -> None:
             st.info("Draw a digit on the canvas: the answer appears when you lift the pen.")
             return
         answer_ui(result)
+        feedback_ui(result, canvas.image_data, "draw", recognizer)
     stages_ui(result)
 
 
@@ -75,7 +107,7 @@ def upload_ui(recognizer: Recognizer) -> None:
     if not files:
         st.info("Upload one or more photos, scans or drawings of a single digit each.")
     elif len(files) == 1:
-        single_picture_ui(recognizer, files[0].getvalue())
+        single_picture_ui(recognizer, files[0].getvalue(), "upload")
     else:
         results_table_ui(files, recognizer.recognize_many([file.getvalue() for file in files]))
 
@@ -83,10 +115,10 @@ def upload_ui(recognizer: Recognizer) -> None:
 def camera_ui(recognizer: Recognizer) -> None:
     photo = st.camera_input("Hold one handwritten digit up to the camera")
     if photo is not None:
-        single_picture_ui(recognizer, photo.getvalue())
+        single_picture_ui(recognizer, photo.getvalue(), "camera")
 
 
-def single_picture_ui(recognizer: Recognizer, data: bytes) -> None:
+def single_picture_ui(recognizer: Recognizer, data: bytes, origin: str) -> None:
     try:
         result = recognizer.recognize(data)
     except InputError as error:
@@ -97,38 +129,71 @@ def single_picture_ui(recognizer: Recognizer, data: bytes) -> None:
         st.image(result.stages[0].image, caption="Your picture", width="stretch")
     with answer_column:
         answer_ui(result)
+        feedback_ui(result, data, origin, recognizer)
     stages_ui(result)
 
 
+def feedback_ui(result: Recognition, picture: ImageSource, origin: str, recognizer: Recognizer) -> None:
+    """"Right" or the right digit, under every answer the model gave: each click keeps the
+    picture with its label in "My samples", for fine-tuning a personal model."""
+    if result.model_input is None:
+        return
+    options = ([RIGHT] if result.digit is not None else []) + [str(d) for d in range(10)]
+    st.segmented_control("Was it right? If not, which digit is it?", options, key=f"feedback-{origin}",
+                         on_change=keep_sample, args=(f"feedback-{origin}", result, picture, origin,
+                                                      recognizer.model.version))
+
+
+def keep_sample(key: str, result: Recognition, picture: ImageSource, origin: str, version: str) -> None:
+    """Store the clicked label once, then clear the choice so the next click counts again."""
+    choice = st.session_state[key]
+    st.session_state[key] = None
+    if choice is None:
+        return
+    label = result.digit if choice == RIGHT else int(choice)
+    try:
+        sample_store().add(picture, label, predicted=result.digit, probabilities=result.probabilities,
+                           model_version=version, origin=origin)
+    except InputError as error:
+        st.toast(str(error), icon="⚠️")
+        return
+    st.toast(f"Kept as a {label} in “My samples”. Thank you!", icon="✅")
+
+
+STATUS_BOX = {Status.DIGIT: st.success, Status.UNSURE: st.warning, Status.NOT_DIGIT: st.warning,
+              Status.SEVERAL: st.warning, Status.EMPTY: st.info}
+
+
 def answer_ui(result: Recognition) -> None:
-    """The answer large, its confidence, the 10 probabilities and the model's 28x28 view."""
-    has_answer = result.status in (Status.DIGIT, Status.UNSURE)
+    """The answer large, its confidence, every class's probability and the model's 28x28 view."""
     metric_column, input_column = st.columns([1, 1])
     with metric_column:
-        st.metric("Prediction", result.digit if has_answer else "—",
-                  help="The digit the model ranks first.")
-        if has_answer:
-            st.metric("Confidence", f"{result.confidence:.0%}")
+        st.metric("Prediction", "—" if result.digit is None else result.digit,
+                  help="The digit the model ranks first; none when it is not one digit.")
+        if result.model_input is not None:
+            st.metric("Confidence", f"{result.confidence:.0%}", help="Calibrated: of the answers given with 90% "
+                      "confidence, about 9 in 10 are right.")
     with input_column:
         if result.model_input is not None:
             st.image(pixel_grid(result.model_input), caption="What the model sees (28x28)", width=200)
-    {Status.DIGIT: st.success, Status.UNSURE: st.warning, Status.EMPTY: st.info}.get(result.status, st.error)(
-        result.message)
+    STATUS_BOX.get(result.status, st.error)(result.message)
     for tip in result.advice:
         st.info(tip, icon="💡")
-    if has_answer:
+    if result.model_input is not None:
         probability_chart(result)
 
 
 def probability_chart(result: Recognition) -> None:
-    table = pd.DataFrame({"digit": [str(d) for d in range(10)], "probability": result.probabilities})
-    table["colour"] = [WINNER_COLOUR if d == result.digit else OTHER_COLOUR for d in range(10)]
+    """One bar per answer the model can give, the most likely one highlighted."""
+    table = pd.DataFrame({"answer": CLASS_NAMES, "probability": result.probabilities})
+    winner = max(range(len(CLASS_NAMES)), key=lambda index: result.probabilities[index])
+    table["colour"] = [WINNER_COLOUR if index == winner else OTHER_COLOUR for index in range(len(CLASS_NAMES))]
     chart = alt.Chart(table).mark_bar().encode(
-        x=alt.X("digit:N", sort=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("answer:N", sort=None, axis=alt.Axis(labelAngle=0, labelLimit=60)),
         y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         color=alt.Color("colour:N", scale=None),
-        tooltip=["digit", alt.Tooltip("probability:Q", format=".1%")],
-    ).properties(height=200, title="Probability of each digit")
+        tooltip=["answer", alt.Tooltip("probability:Q", format=".1%")],
+    ).properties(height=200, title="Probability of each answer")
     st.altair_chart(chart, width="stretch")
 
 
@@ -160,6 +225,68 @@ def results_table_ui(files: list, results: list[Recognition]) -> None:
     })
     export = table.drop(columns=["picture", "model input"])
     st.download_button("Download results (CSV)", export.to_csv(index=False), "digit-lens-results.csv", "text/csv")
+
+
+def my_samples_ui() -> None:
+    """The kept samples as a grid (delete any), zip export and import, and fine-tuning."""
+    store = sample_store()
+    samples = store.samples()
+    st.caption(f"{len(samples)} samples kept in {store.path}. Each click on “Right” or a digit under an "
+               "answer adds one.")
+    for start in range(0, len(samples), SAMPLES_PER_ROW):
+        for column, sample in zip(st.columns(SAMPLES_PER_ROW), samples[start : start + SAMPLES_PER_ROW], strict=False):
+            with column:
+                said = "" if sample.predicted == sample.label else (
+                    " (model: none)" if sample.predicted is None else f" (model: {sample.predicted})")
+                st.image(display_copy(sample.original), caption=f"{sample.label}{said}", width=90)
+                st.button("Delete", key=f"delete-{sample.id}", on_click=store.delete, args=(sample.id,))
+    export_column, import_column = st.columns(2)
+    with export_column:
+        st.download_button("Export all (zip of PNGs + labels.csv)", store.export_zip() if samples else b"",
+                           "digit-lens-samples.zip", "application/zip", disabled=not samples)
+    with import_column:
+        import_ui(store)
+    fine_tune_ui(len(samples), store)
+
+
+def import_ui(store: SampleStore) -> None:
+    archive = st.file_uploader("Import samples (a zip exported from Digit Lens)", type=["zip"], key="import")
+    if archive is None or st.session_state.get("imported") == archive.file_id:
+        return
+    st.session_state["imported"] = archive.file_id  # the uploader keeps the file: import it once
+    try:
+        added, problems = store.import_zip(archive.getvalue())
+    except InputError as error:
+        st.error(str(error))
+        return
+    st.success(f"Imported {added} samples.")
+    for problem in problems:
+        st.warning(problem)
+    st.rerun()
+
+
+@st.fragment
+def fine_tune_ui(sample_count: int, store: SampleStore) -> None:
+    """Start `train.py --fine-tune` in the background and follow it; the page stays usable."""
+    st.subheader("Your personal model")
+    job: FineTuneJob | None = st.session_state.get("fine_tune_job")
+    if job is not None and job.running:
+        st.progress(job.progress(), text="Learning your handwriting… (you can keep drawing meanwhile)")
+        time.sleep(1)
+        st.rerun(scope="fragment")
+    if job is not None and job.succeeded:
+        before, after = job.card()["before"], job.card()["after"]
+        held_out = (f"on your samples it did not train on {before['held_out_samples_accuracy']:.0%} → "
+                    f"{after['held_out_samples_accuracy']:.0%}; " if after["held_out_samples_accuracy"] is not None
+                    else "")
+        st.success(f"Personal model ready: {held_out}MNIST test {before['mnist_test_accuracy']:.2%} → "
+                   f"{after['mnist_test_accuracy']:.2%}. Choose it under “Model” in the sidebar.")
+    elif job is not None:
+        st.error(f"Training stopped:\n\n{job.failure()}")
+    if st.button("Train my personal model", disabled=sample_count < MIN_SAMPLES_TO_TRAIN,
+                 help=f"Needs at least {MIN_SAMPLES_TO_TRAIN} samples; about a minute for 30."):
+        st.session_state["fine_tune_job"] = FineTuneJob(store.path)
+        st.rerun()
 
 
 main()

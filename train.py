@@ -1,7 +1,13 @@
-"""Reproduce the shipped model: `python train.py` (add `--data DIR` to use local MNIST files).
+"""Reproduce the shipped model, or make a personal one from a user's corrected samples.
 
-Reads top to bottom: load MNIST, train with augmentation, evaluate on the test set, save the
-model, its model card and a report image (confusion matrix and every misread test digit).
+`python train.py` (add `--data DIR` to use local MNIST files) reads top to bottom: load MNIST,
+add generated pictures that are not one digit, train with augmentation, calibrate the
+confidence, evaluate on the test set, save the model, its model card and a report image
+(confusion matrix and every misread test digit).
+
+`python train.py --fine-tune --samples DB_OR_ZIP` starts from the shipped model instead, learns
+the user's samples with MNIST replay and writes a new versioned personal model and its card,
+with the accuracy before and after on held-out samples and on the MNIST test set.
 """
 
 from __future__ import annotations
@@ -11,40 +17,109 @@ import shlex
 import sys
 from pathlib import Path
 
+import keras
+
 from recognizer.data import load_mnist
+from recognizer.finetune import (
+    FineTuneConfig,
+    fine_tune,
+    measure,
+    model_inputs,
+    personal_model_path,
+    read_samples,
+    split,
+    write_personal_card,
+)
 from recognizer.model import DEFAULT_MODEL_PATH
-from recognizer.training import TrainingConfig, evaluate, evaluate_drawn, train, write_model_card, write_report
+from recognizer.training import (
+    TrainingConfig,
+    TrainingSet,
+    calibrate,
+    evaluate,
+    evaluate_drawn,
+    train,
+    write_model_card,
+    write_report,
+)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="folder with the four MNIST IDX .gz files "
                         "(default: download through Keras)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH, help="model file to write")
-    parser.add_argument("--epochs", type=int, default=TrainingConfig.epochs)
-    return parser.parse_args()
+    parser.add_argument("--out", type=Path, help=f"model file to write (default: {DEFAULT_MODEL_PATH}, or a new "
+                        "personal model in the data directory with --fine-tune)")
+    parser.add_argument("--epochs", type=int, help="passes over the data (default: "
+                        f"{TrainingConfig.epochs}, or {FineTuneConfig.epochs} with --fine-tune)")
+    parser.add_argument("--fine-tune", action="store_true", help="start from --base and learn --samples")
+    parser.add_argument("--samples", type=Path, help="samples database (.sqlite3) or exported zip")
+    parser.add_argument("--base", type=Path, default=DEFAULT_MODEL_PATH, help="model to fine-tune")
+    args = parser.parse_args()
+    if args.fine_tune and args.samples is None:
+        parser.error("--fine-tune needs --samples DB_OR_ZIP")
+    return args
 
 
-def main() -> None:
-    args = parse_args()
-    config = TrainingConfig(epochs=args.epochs)
+def command() -> str:
+    return shlex.join(["python", *sys.argv])
+
+
+def train_shipped_model(args: argparse.Namespace) -> None:
+    config = TrainingConfig(epochs=args.epochs or TrainingConfig.epochs)
+    out = args.out or DEFAULT_MODEL_PATH
     mnist = load_mnist(args.data)
     print(f"MNIST from {mnist.source}: {len(mnist.x_train)} train, {len(mnist.x_test)} test")
 
-    model, seconds = train(mnist, config)
+    data = TrainingSet.build(mnist, config)
+    print(f"{len(data.x_fit)} training images (MNIST and generated pictures that are not one digit), "
+          f"{len(data.x_held_out)} held out")
+    model, seconds = train(data, config)
+    calibration = calibrate(model, data, mnist)
+    print(f"Temperature {calibration['temperature']}: MNIST test ECE {calibration['ece_mnist_test']}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+
     evaluation = evaluate(model, mnist.x_test, mnist.y_test)
     drawn = evaluate_drawn(model, mnist)
     print(f"MNIST test accuracy {evaluation.accuracy:.4%} after {seconds / 60:.1f} min of training; "
           f"{drawn['accuracy']:.2%} when redrawn on a canvas and preprocessed")
-
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(args.out)
-    write_report(args.out.with_name(args.out.stem + "_report.png"), evaluation, mnist, model)
+    write_report(out.with_name(out.stem + "_report.png"), evaluation, mnist, model)
     card = write_model_card(
-        args.out.with_suffix(".json"), config=config, mnist=mnist, evaluation=evaluation, drawn=drawn,
-        seconds=seconds, command=shlex.join(["python", *sys.argv]), model_file=args.out,
+        out.with_suffix(".json"), config=config, mnist=mnist, evaluation=evaluation, drawn=drawn,
+        calibration=calibration, seconds=seconds, command=command(), model_file=out,
     )
-    print(f"Saved {args.out} ({card['model_bytes'] / 1e6:.1f} MB) and its model card")
+    print(f"Saved {out} ({card['model_bytes'] / 1e6:.1f} MB) and its model card")
+
+
+def train_personal_model(args: argparse.Namespace) -> None:
+    config = FineTuneConfig(epochs=args.epochs or FineTuneConfig.epochs)
+    pictures, labels = read_samples(args.samples)
+    if len(labels) == 0:
+        sys.exit(f"{args.samples} holds no samples: correct a few answers in the app first.")
+    images = model_inputs(pictures)
+    trained, held_out = split(labels, config.held_out_share, config.seed)
+    print(f"{len(trained)} samples to learn from, {len(held_out)} held out to measure", flush=True)
+    mnist = load_mnist(args.data)
+    base = keras.models.load_model(args.base, compile=False)
+    model, seconds = fine_tune(base, images[trained], labels[trained], mnist, config,
+                               progress=lambda done, total: print(f"epoch {done}/{total}", flush=True))
+    out = args.out or personal_model_path()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    before = measure(base, images[held_out], labels[held_out], mnist)
+    after = measure(model, images[held_out], labels[held_out], mnist)
+    write_personal_card(out.with_suffix(".json"), base_path=args.base, samples_path=args.samples, config=config,
+                        trained=len(trained), held_out=len(held_out), before=before, after=after, seconds=seconds,
+                        command=command())
+    print(f"before {before}\nafter {after}\nSaved {out} after {seconds:.0f} s of fine-tuning", flush=True)
+
+
+def main() -> None:
+    args = parse_args()
+    if args.fine_tune:
+        train_personal_model(args)
+    else:
+        train_shipped_model(args)
 
 
 if __name__ == "__main__":

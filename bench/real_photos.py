@@ -16,7 +16,7 @@ import numpy as np
 
 from recognizer import Recognizer
 from recognizer.decode import load_image
-from recognizer.model import DEFAULT_MODEL_PATH
+from recognizer.model import DEFAULT_MODEL_PATH, DIGITS
 from recognizer.shared_data import real_digits
 
 
@@ -41,7 +41,8 @@ def main() -> None:
     recognizer = Recognizer.load(args.model)
     samples = real_digits()
     results = recognizer.recognize_many([s.path for s in samples])
-    naive = recognizer.model.probabilities(np.stack([naive_model_input(s.path) for s in samples])[..., None]).argmax(1)
+    naive_inputs = np.stack([naive_model_input(s.path) for s in samples])[..., None]
+    naive = recognizer.model.probabilities(naive_inputs)[:, :DIGITS].argmax(1)  # best digit, as a 10-class model
 
     by_kind, by_source = defaultdict(list), defaultdict(list)
     for sample, result in zip(samples, results, strict=True):

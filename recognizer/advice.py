@@ -23,6 +23,6 @@ def advise(measurements: Measurements | None) -> tuple[str, ...]:
         tips.append("The strokes are very thick: a thinner pen or brush keeps holes like in 8 open.")
     if measurements.contrast < LOW_CONTRAST:
         tips.append("The ink is faint against the paper: use a darker pen or more light.")
-    if measurements.separate_marks:
+    if measurements.separate_marks and not measurements.digit_sized_marks:
         tips.append("There are other marks beside the digit: show one digit on a clean background.")
     return tuple(tips)

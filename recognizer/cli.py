@@ -2,7 +2,8 @@
 
 Files are read and preprocessed one by one but sent to the model in batches, so a folder of
 thousands of pictures costs one model call per batch. A broken file gets its own error line;
-the others still run.
+the others still run. The status says whether a digit was named (`digit`, `unsure`) or not
+(`not_digit`, `several_digits`, `empty`, `error`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from recognizer.model import DEFAULT_MODEL_PATH
+from recognizer.model import CLASS_NAMES, DEFAULT_MODEL_PATH
 from recognizer.recognize import Recognition, Recognizer
 
 FILES_PER_BATCH = 64  # bounds memory: each result holds its stage images until printed
@@ -35,7 +36,7 @@ def as_json(path: Path, result: Recognition) -> str:
         "digit": result.digit,
         "status": str(result.status),
         "confidence": round(result.confidence, 4),
-        "probabilities": [round(p, 4) for p in result.probabilities],
+        "probabilities": {name: round(p, 4) for name, p in zip(CLASS_NAMES, result.probabilities, strict=True)},
         "message": result.message,
     })
 

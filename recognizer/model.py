@@ -2,11 +2,13 @@
 
 Model input contract: `(N, 28, 28, 1)` float32 in [0, 1], white ink on black, normalized like
 MNIST (digit fitted into 20x20, centre of mass at the centre of 28x28). The saved model holds
-everything needed to turn that into 10 softmax probabilities.
+everything needed to turn that into 12 calibrated probabilities: the digits 0-9, "not a digit"
+and "several digits".
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -17,7 +19,10 @@ import numpy as np
 import tensorflow as tf
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "digits.keras"
-NUM_CLASSES = 10
+DIGITS = 10  # classes 0-9 are the digits
+NOT_A_DIGIT, SEVERAL_DIGITS = 10, 11  # the two answers that are not one digit (see negatives.py)
+NUM_CLASSES = 12
+CLASS_NAMES = (*map(str, range(DIGITS)), "not a digit", "several digits")
 INPUT_SHAPE = (28, 28, 1)
 
 
@@ -34,7 +39,11 @@ def conv_block(filters: int) -> list[keras.layers.Layer]:
 
 
 def build_model() -> keras.Model:
-    """A VGG-style CNN (~0.3 M parameters) that reaches >99.5% on MNIST with augmentation."""
+    """A VGG-style CNN (~0.3 M parameters) that reaches >99.5% on MNIST with augmentation.
+
+    The logits are divided by a temperature before the softmax, inside the saved model, so every
+    user of the file (app, CLI, a plain `keras.models.load_model`) gets calibrated probabilities.
+    """
     return keras.Sequential(
         [
             keras.Input(INPUT_SHAPE),
@@ -45,7 +54,9 @@ def build_model() -> keras.Model:
             *conv_block(128),
             keras.layers.GlobalAveragePooling2D(),
             keras.layers.Dropout(0.3),
-            keras.layers.Dense(NUM_CLASSES, activation="softmax"),
+            keras.layers.Dense(NUM_CLASSES, name="logits"),
+            keras.layers.Rescaling(1.0, name="temperature"),  # 1 / T, set by calibration after training
+            keras.layers.Softmax(),
         ],
         name="digit_lens_cnn",
     )
@@ -63,6 +74,11 @@ def prefer_one_thread_per_call() -> None:
         pass  # TensorFlow already runs (e.g. a test loaded a model first): keep its threads
 
 
+def model_version(path: Path) -> str:
+    """File name and content hash: two files with one name (a retrained model) stay apart."""
+    return f"{path.stem}@{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+
+
 class CompiledModel:
     """A loaded model plus one traced forward function.
 
@@ -70,8 +86,9 @@ class CompiledModel:
     `tf.function` with a fixed signature costs ~1.5 ms and is safe to call from many threads.
     """
 
-    def __init__(self, model: keras.Model) -> None:
+    def __init__(self, model: keras.Model, version: str = "unsaved") -> None:
         self.model = model
+        self.version = version  # which model answered: stored with every corrected sample
         self._forward = tf.function(
             lambda x: model(x, training=False),
             input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)],
@@ -81,8 +98,12 @@ class CompiledModel:
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL_PATH) -> CompiledModel:
         prefer_one_thread_per_call()
-        return cls(keras.models.load_model(path, compile=False))
+        model = keras.models.load_model(path, compile=False)
+        if model.output_shape != (None, NUM_CLASSES):
+            raise ValueError(f"{path} answers {model.output_shape[-1]} classes, not the {NUM_CLASSES} of "
+                             f"{', '.join(CLASS_NAMES)}; retrain it with train.py")
+        return cls(model, version=model_version(path))
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
-        """`(N, 28, 28, 1)` float32 in [0, 1] -> `(N, 10)` float64 softmax rows."""
+        """`(N, 28, 28, 1)` float32 in [0, 1] -> `(N, NUM_CLASSES)` float64 softmax rows."""
         return self._forward(tf.convert_to_tensor(batch, tf.float32)).numpy().astype(np.float64)

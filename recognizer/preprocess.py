@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-PREPROCESSING_VERSION = "4"
+PREPROCESSING_VERSION = "5"
 WORKING_MAX_SIDE = 800  # enough for a digit that fills 1/20 of a photo's width
 WORKING_MIN_SIDE = 64  # below this the blur and the paper-noise estimate would swallow the strokes
 BACKGROUND_SIDE = 160  # lighting is smooth: estimate it on a small copy
@@ -45,6 +45,7 @@ class Measurements:
     stroke_width: float  # stroke width / long side of the digit's box
     contrast: float  # ink strength before normalization, 0..1
     separate_marks: int  # marks set aside as not part of the digit
+    digit_sized_marks: int  # ... of which as large as a digit: probably more digits
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def preprocess(image: np.ndarray) -> Preprocessed:
     digit = find_digit(ink)
     if digit is None:
         return Preprocessed(None, tuple(stages), None)
-    mask, box, separate_marks = digit
+    mask, box, separate_marks, digit_sized_marks = digit
     stages.append(Stage("digit", "Marks kept as the digit (grey: set aside)", mask_overview(ink, mask)))
     crop, contrast = crop_to_digit(ink, mask, box)
     stages.append(Stage("crop", "Cropped to the digit, ink strength evened out", crop))
@@ -81,6 +82,7 @@ def preprocess(image: np.ndarray) -> Preprocessed:
         stroke_width=stroke_width,
         contrast=contrast,
         separate_marks=separate_marks,
+        digit_sized_marks=digit_sized_marks,
     )
     return Preprocessed(model_input, tuple(stages), measurements)
 
@@ -174,8 +176,10 @@ def estimate_paper(colour: np.ndarray) -> np.ndarray:
     return np.maximum(paper, 1e-3)
 
 
-def find_digit(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int], int] | None:
-    """The digit's mask, its box (x, y, w, h) and how many other marks were set aside.
+def find_digit(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int], int, int] | None:
+    """The digit's mask, its box (x, y, w, h), how many other marks were set aside, and how
+    many of those are as large as a digit (at least half its height, away from the border):
+    likely more digits, so the picture holds several.
 
     None when nothing digit-sized stands out from the paper. The digit is the largest mark,
     preferring marks that do not touch the border (page edges, shadows and fingers do); marks
@@ -203,8 +207,10 @@ def find_digit(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int], 
                 members.add(int(label))
                 box = union_box(box, boxes[label])
                 grown = True
-    significant = set(np.flatnonzero(area >= 0.05 * area[main]).tolist())
-    return np.isin(labels, list(members)), tuple(int(v) for v in box), len(significant - members)
+    set_aside = set(np.flatnonzero(area >= 0.05 * area[main]).tolist()) - members
+    digit_sized = [label for label in set_aside if not touches_border[label] and area[label] >= 0.15 * area[main]
+                   and boxes[label, 3] >= 0.5 * box[3]]
+    return np.isin(labels, list(members)), tuple(int(v) for v in box), len(set_aside), len(digit_sized)
 
 
 def segment_ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
@@ -243,19 +249,25 @@ def remove_ruled_lines(binary: np.ndarray) -> np.ndarray:
 
     A rule is a thin straight run across most of the picture, and paper has several parallel
     ones; a single long stroke (a 1 filling the frame, the base of a big 2) is left alone.
-    Strokes crossing a rule get a gap as wide as the rule, which `find_digit` bridges.
+    Where a stroke crosses a rule, the rule's pixels between stroke ink on both sides are kept,
+    so the digit is not cut into stripes (which looks like hatching, not like a digit).
     """
     height, width = binary.shape
-    rules = np.zeros_like(binary)
+    kept = binary.copy()
     across = (((round(0.8 * width), 1), cv2.CC_STAT_HEIGHT), ((1, round(0.8 * height)), cv2.CC_STAT_WIDTH))
     for axis, (kernel_shape, thickness_stat) in enumerate(across):
         if max(kernel_shape) < 20 or binary.sum(axis=1 - axis).max() < max(kernel_shape):
             continue  # no row (column) holds that much ink: no rule, skip the costly opening
         runs = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel_shape))
         count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-        if count - 1 >= 2 and np.all(stats[1:, thickness_stat] <= max(3, min(height, width) // 60)):
-            rules |= cv2.dilate(runs, np.ones((3, 3), np.uint8))
-    return binary & (1 - rules)
+        thickness = int(stats[1:, thickness_stat].max()) if count > 1 else 0
+        if count - 1 >= 2 and thickness <= max(3, min(height, width) // 60):
+            rules = cv2.dilate(runs, np.ones((3, 3), np.uint8))
+            without = binary & (1 - rules)
+            span = (1, thickness + 5) if axis == 0 else (thickness + 5, 1)  # bridge across the rule
+            bridged = cv2.morphologyEx(without, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, span))
+            kept &= without | (bridged & rules & binary)
+    return kept
 
 
 def boxes_near(a: np.ndarray, b: np.ndarray, margin: float) -> bool:

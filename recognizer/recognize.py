@@ -11,16 +11,22 @@ import numpy as np
 from recognizer.advice import advise
 from recognizer.decode import ImageSource, load_image
 from recognizer.errors import InputError
-from recognizer.model import DEFAULT_MODEL_PATH, CompiledModel
+from recognizer.model import DEFAULT_MODEL_PATH, DIGITS, NUM_CLASSES, CompiledModel
 from recognizer.preprocess import Preprocessed, Stage, preprocess
-from recognizer.verdict import EMPTY_MESSAGE, Status, judge
+from recognizer.verdict import ANSWERED, EMPTY_MESSAGE, Status, judge, rejection_probability
 
 BATCH_SIZE = 256
 
 
 @dataclass(frozen=True)
 class Recognition:
-    """The answer for one picture. `probabilities` are 10 floats summing to 1 (all 0 if none)."""
+    """The answer for one picture.
+
+    `probabilities` are the model's NUM_CLASSES calibrated probabilities, summing to 1 (all 0 when
+    the model saw nothing): digits 0-9, then "not a digit" and "several digits" (see
+    `model.CLASS_NAMES`). `digit` is None unless a digit is named (`status` in `ANSWERED`);
+    `confidence` is the probability of what `message` says.
+    """
 
     digit: int | None
     probabilities: tuple[float, ...]
@@ -33,11 +39,11 @@ class Recognition:
     @property
     def model_input(self) -> np.ndarray | None:
         """The exact `(28, 28)` float32 array the model received (None if it received none)."""
-        return self.stages[-1].image if self.status in (Status.DIGIT, Status.UNSURE) else None
+        return self.stages[-1].image if self.status not in (Status.EMPTY, Status.ERROR) else None
 
     @classmethod
     def failed(cls, error: InputError) -> Recognition:
-        return cls(None, (0.0,) * 10, 0.0, Status.ERROR, str(error))
+        return cls(None, (0.0,) * NUM_CLASSES, 0.0, Status.ERROR, str(error))
 
 
 class Recognizer:
@@ -75,14 +81,15 @@ class Recognizer:
     @staticmethod
     def _answer(prepared: Preprocessed, probabilities: np.ndarray | None) -> Recognition:
         if probabilities is None:
-            return Recognition(None, (0.0,) * 10, 0.0, Status.EMPTY, EMPTY_MESSAGE, prepared.stages)
+            return Recognition(None, (0.0,) * NUM_CLASSES, 0.0, Status.EMPTY, EMPTY_MESSAGE, prepared.stages)
         probabilities = probabilities / probabilities.sum()
-        status, message = judge(probabilities)
-        digit = int(np.argmax(probabilities))
+        marks = prepared.measurements.digit_sized_marks if prepared.measurements else 0
+        status, message = judge(probabilities, marks)
+        digit = int(np.argmax(probabilities[:DIGITS]))
         return Recognition(
-            digit=digit,
+            digit=digit if status in ANSWERED else None,
             probabilities=tuple(float(p) for p in probabilities),
-            confidence=float(probabilities[digit]),
+            confidence=float(probabilities[digit]) if status in ANSWERED else rejection_probability(probabilities),
             status=status,
             message=message,
             stages=prepared.stages,

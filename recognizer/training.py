@@ -13,8 +13,10 @@ import keras
 import numpy as np
 
 from recognizer.augment import Augmentation
+from recognizer.calibration import expected_calibration_error, fit_temperature, logits_of, set_temperature, softmax
 from recognizer.data import Mnist
-from recognizer.model import NUM_CLASSES, CompiledModel, build_model
+from recognizer.model import CLASS_NAMES, DIGITS, NUM_CLASSES, CompiledModel, build_model
+from recognizer.negatives import TRAINING_FONTS, negative_examples
 from recognizer.preprocess import PREPROCESSING_VERSION
 
 
@@ -27,6 +29,8 @@ class TrainingConfig:
     peak_learning_rate: float = 2e-3
     weight_decay: float = 1e-4
     validation_size: int = 5000  # held out from the training set, for calibration and checks
+    not_a_digit_examples: int = 12000  # generated negatives (see negatives.py), 1/10 held out
+    several_digits_examples: int = 4000
     seed: int = 20261122
     augmentation: Augmentation = field(default_factory=Augmentation)
 
@@ -62,11 +66,33 @@ class AugmentedBatches(keras.utils.PyDataset):
         return np.random.default_rng([self.config.seed, self.epoch]).permutation(len(self.images))
 
 
-def train(mnist: Mnist, config: TrainingConfig) -> tuple[keras.Model, float]:
+@dataclass(frozen=True)
+class TrainingSet:
+    """MNIST's training digits plus generated negatives, split into fit and held-out parts."""
+
+    x_fit: np.ndarray
+    y_fit: np.ndarray
+    x_held_out: np.ndarray  # for validation during training and fitting the temperature
+    y_held_out: np.ndarray
+
+    @classmethod
+    def build(cls, mnist: Mnist, config: TrainingConfig) -> TrainingSet:
+        """Negatives for the held-out part use other pictures, seeds and digits than for fitting."""
+        split = len(mnist.x_train) - config.validation_size
+        fit_negatives = negative_examples(config.not_a_digit_examples, config.several_digits_examples,
+                                          mnist.x_train[:split], seed=config.seed)
+        held_out_negatives = negative_examples(config.not_a_digit_examples // 10, config.several_digits_examples // 10,
+                                               mnist.x_train[split:], seed=config.seed + 1)
+        return cls(np.concatenate([mnist.x_train[:split], fit_negatives[0]]),
+                   np.concatenate([mnist.y_train[:split], fit_negatives[1]]),
+                   np.concatenate([mnist.x_train[split:], held_out_negatives[0]]),
+                   np.concatenate([mnist.y_train[split:], held_out_negatives[1]]))
+
+
+def train(data: TrainingSet, config: TrainingConfig) -> tuple[keras.Model, float]:
     """Fit a fresh model with augmentation and a cosine learning-rate decay; returns (model, s)."""
     keras.utils.set_random_seed(config.seed)
-    split = len(mnist.x_train) - config.validation_size
-    batches = AugmentedBatches(mnist.x_train[:split], mnist.y_train[:split], config)
+    batches = AugmentedBatches(data.x_fit, data.y_fit, config)
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, decay_steps=config.epochs * len(batches), warmup_target=config.peak_learning_rate,
         warmup_steps=len(batches) // 2,
@@ -78,27 +104,52 @@ def train(mnist: Mnist, config: TrainingConfig) -> tuple[keras.Model, float]:
         metrics=["accuracy"],
     )
     started = time.perf_counter()
-    model.fit(
-        batches,
-        epochs=config.epochs,
-        validation_data=(as_model_input(mnist.x_train[split:]), mnist.y_train[split:]),
-        verbose=1,
-    )
+    model.fit(batches, epochs=config.epochs, validation_data=(as_model_input(data.x_held_out), data.y_held_out),
+              verbose=2)
     return model, time.perf_counter() - started
+
+
+def calibrate(model: keras.Model, data: TrainingSet, mnist: Mnist) -> dict:
+    """Fit the temperature on the held-out part, store it in the model, and report the ECE
+    (15 bins) before and after on the held-out part and on the MNIST test set."""
+    held_out = logits_of(model, as_model_input(data.x_held_out))
+    test = logits_of(model, as_model_input(mnist.x_test))
+    temperature = fit_temperature(held_out, data.y_held_out)
+    set_temperature(model, temperature)
+
+    def ece(logits: np.ndarray, labels: np.ndarray, t: float) -> float:
+        return round(expected_calibration_error(softmax(logits, t), labels), 5)
+
+    return {
+        "method": "temperature scaling, NLL on the held-out digits and negatives",
+        "temperature": round(temperature, 4),
+        "ece_held_out": {"before": ece(held_out, data.y_held_out, 1.0), "after": ece(held_out, data.y_held_out,
+                                                                                     temperature)},
+        "ece_mnist_test": {"before": ece(test, mnist.y_test, 1.0), "after": ece(test, mnist.y_test, temperature)},
+    }
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Test-set results: overall and per-digit accuracy, confusion matrix, the misread digits."""
+    """Test-set results: overall and per-digit accuracy, confusion matrix, the misread digits.
+
+    A digit answered "not a digit" or "several digits" counts as misread.
+    """
 
     accuracy: float
     per_digit_accuracy: list[float]
-    confusion: np.ndarray  # (10, 10) counts, rows = true digit
+    confusion: np.ndarray  # (10, NUM_CLASSES) counts, rows = true digit, columns = answer
     misread: np.ndarray  # indices into the test set
+
+    @property
+    def answered_a_digit(self) -> float:
+        """Share of the digits that got a digit for an answer, right or wrong (not rejected)."""
+        return float(self.confusion[:, :DIGITS].sum() / self.confusion.sum())
 
     def summary(self) -> dict:
         return {
             "accuracy": round(self.accuracy, 5),
+            "answered_a_digit": round(self.answered_a_digit, 5),
             "per_digit_accuracy": {str(d): round(a, 5) for d, a in enumerate(self.per_digit_accuracy)},
             "misread_count": len(self.misread),
         }
@@ -110,7 +161,7 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Eval
     predicted = np.concatenate(
         [compiled.probabilities(as_model_input(images[i : i + 1000])).argmax(1) for i in range(0, len(images), 1000)]
     )
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), np.int64)
+    confusion = np.zeros((DIGITS, NUM_CLASSES), np.int64)
     np.add.at(confusion, (labels, predicted), 1)
     per_digit = (np.diag(confusion) / confusion.sum(1)).tolist()
     return Evaluation(
@@ -152,12 +203,13 @@ def write_report(path: Path, evaluation: Evaluation, mnist: Mnist, model: keras.
     for (true, guess), count in np.ndenumerate(evaluation.confusion):
         if count:
             matrix.text(guess, true, str(count), ha="center", va="center", fontsize=7)
-    matrix.set(xlabel="predicted", ylabel="true", xticks=range(10), yticks=range(10),
+    matrix.set(xlabel="answer", ylabel="true", xticks=range(NUM_CLASSES), yticks=range(DIGITS),
                title=f"MNIST test confusion (accuracy {evaluation.accuracy:.2%})")
+    matrix.set_xticklabels([name.split()[0] for name in CLASS_NAMES])
     for slot, (index, guess) in enumerate(zip(misread, predicted, strict=True)):
         axis = figure.add_subplot(grid[slot // columns, 8 + slot % columns])
         axis.imshow(mnist.x_test[index], cmap="gray")
-        axis.set_title(f"{mnist.y_test[index]}→{guess}", fontsize=8)
+        axis.set_title(f"{mnist.y_test[index]}→{CLASS_NAMES[guess].split()[0]}", fontsize=8)
         axis.axis("off")
     figure.tight_layout()
     figure.savefig(path, dpi=80)
@@ -165,7 +217,7 @@ def write_report(path: Path, evaluation: Evaluation, mnist: Mnist, model: keras.
 
 
 def write_model_card(
-    path: Path, *, config: TrainingConfig, mnist: Mnist, evaluation: Evaluation, drawn: dict,
+    path: Path, *, config: TrainingConfig, mnist: Mnist, evaluation: Evaluation, drawn: dict, calibration: dict,
     seconds: float, command: str, model_file: Path,
 ) -> dict:
     """The JSON next to the model: data, metrics, versions, preprocessing and the exact command."""
@@ -187,13 +239,18 @@ def write_model_card(
             "sha256_of_decoded_arrays": mnist.fingerprint(),
             "train_images_used": len(mnist.x_train) - config.validation_size,
             "validation_images_held_out": config.validation_size,
+            "generated_negatives": "recognizer/negatives.py: letters in Hershey fonts "
+                                   f"{'/'.join(map(str, sorted(TRAINING_FONTS)))}, scribbles, shapes, blobs, textures "
+                                   "(class 10); 2-3 MNIST training digits side by side (class 11)",
         },
+        "classes": list(CLASS_NAMES),
         "training": {k: v for k, v in asdict(config).items() if k != "augmentation"},
         "augmentation": config.augmentation.describe(),
         "preprocessing_version": PREPROCESSING_VERSION,
         "input_contract": "(N, 28, 28, 1) float32 in [0, 1], white ink on black, MNIST-normalized",
         "mnist_test": evaluation.summary(),
         "mnist_test_drawn_through_preprocessing": drawn,
+        "calibration": calibration,
     }
     path.write_text(json.dumps(card, indent=2) + "\n")
     return card

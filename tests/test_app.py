@@ -37,8 +37,23 @@ def ambiguous(recognizer) -> np.ndarray:
 
 
 @pytest.fixture
-def app() -> AppTest:
+def app(tmp_path, monkeypatch) -> AppTest:
+    """The page with its own empty samples folder (the store is cached per process: cleared)."""
+    import streamlit as st
+
+    monkeypatch.setenv("DIGIT_LENS_DATA_DIR", str(tmp_path))
+    st.cache_resource.clear()
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+
+def letter(text: str = "W") -> np.ndarray:
+    """A letter in a TrueType font the model never saw, dark on white."""
+    from PIL import ImageDraw, ImageFont
+
+    picture = Image.new("L", (300, 300), 255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 200)
+    ImageDraw.Draw(picture).text((150, 150), text, fill=0, font=font, anchor="mm")
+    return np.asarray(picture)
 
 
 def upload(app: AppTest, *files: tuple[str, bytes]) -> AppTest:
@@ -92,3 +107,52 @@ def test_many_files_give_a_table_with_errors_and_safe_names(app):
     assert list(table["digit"].fillna(-1).astype(int)) == [1, -1, 4]
     assert "not an image" in table["message"][1]
     assert app.get("download_button"), "the CSV download is missing"
+
+
+def test_a_letter_is_not_called_a_digit(app):
+    upload(app, ("letter.png", png(letter())))
+    assert prediction(app) == "—"
+    assert any("does not look like a digit" in warning.value for warning in app.warning)
+    assert app.get("vega_lite_chart"), "the chart shows how sure the model is that it is not a digit"
+
+
+def test_two_digits_side_by_side_are_called_several(app):
+    upload(app, ("pair.png", png(np.hstack([written(3), written(8)]))))
+    assert prediction(app) == "—"
+    assert any("several digits" in warning.value for warning in app.warning)
+
+
+def test_a_correction_is_kept_shown_and_deletable(app, tmp_path):
+    from recognizer.samples import SampleStore
+
+    upload(app, ("seven.png", png(written(7))))
+    app.segmented_control[0].set_value("1").run()
+    assert not app.exception
+    [sample] = SampleStore(tmp_path / "samples.sqlite3").samples()
+    assert (sample.label, sample.predicted, sample.source) == (1, 7, "upload")
+    assert sample.model_version.startswith("digits@")
+    assert "1 (model: 7)" in [caption for image in app.get("image") for caption in image.captions]  # My samples
+    app.button(key=f"delete-{sample.id}").click().run()
+    assert SampleStore(tmp_path / "samples.sqlite3").count() == 0
+
+
+def test_right_confirms_the_answer(app, tmp_path):
+    from recognizer.samples import SampleStore
+
+    upload(app, ("four.png", png(written(4))))
+    app.segmented_control[0].set_value("✓ Right").run()
+    assert [s.label for s in SampleStore(tmp_path / "samples.sqlite3").samples()] == [4]
+    assert app.segmented_control[0].value is None  # cleared: the next click counts again
+
+
+def test_samples_zip_can_be_imported_and_training_needs_enough_samples(app, tmp_path):
+    from recognizer.samples import SampleStore
+
+    source = SampleStore(tmp_path / "elsewhere.sqlite3")
+    for digit in (2, 3):
+        source.add(written(digit), digit)
+    app.get("file_uploader")[1].set_value([("mine.zip", source.export_zip(), "application/zip")]).run()
+    assert not app.exception
+    assert SampleStore(tmp_path / "samples.sqlite3").count() == 2
+    train_button = next(b for b in app.button if b.label == "Train my personal model")
+    assert train_button.disabled  # 2 < MIN_SAMPLES_TO_TRAIN

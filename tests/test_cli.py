@@ -44,7 +44,7 @@ def test_json_lines_for_good_blank_and_broken_files(files):
     assert by_name["zero.jpg"]["digit"] == 0
     assert by_name["blank.png"]["status"] == "empty" and by_name["blank.png"]["digit"] is None
     assert by_name["broken.png"]["status"] == "error" and "not an image" in by_name["broken.png"]["message"]
-    assert abs(sum(by_name["seven.png"]["probabilities"]) - 1) < 1e-3
+    assert abs(sum(by_name["seven.png"]["probabilities"].values()) - 1) < 1e-3
     assert done.returncode == 1  # one file could not be read
 
 

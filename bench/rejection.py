@@ -1,0 +1,157 @@
+"""Honest answers: acceptance, rejection and calibration, with the trade-off curve as a plot.
+
+Digits: the MNIST test set (as model inputs) and ../shared/data/real_digits (full pipeline).
+Negatives never used in training or tuning: Fashion-MNIST test images (Debian package
+`dataset-fashion-mnist`) photographed as dark objects on white paper, letters in fonts the
+model was not trained on (held-out Hershey fonts and the system's TrueType fonts), and two or
+three MNIST *test* digits side by side. Prints acceptance and rejection shares, the accuracy of
+accepted digits, ECE (15 bins) before and after temperature scaling, and saves the curve of
+accepted digits against rejected negatives over all rejection thresholds.
+Usage: python bench/rejection.py [--model PATH] [--plot docs/rejection_tradeoff.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from recognizer import Recognizer, Status
+from recognizer.calibration import expected_calibration_error, logits_of, softmax
+from recognizer.data import IDX_FILES, load_mnist, read_idx
+from recognizer.model import DEFAULT_MODEL_PATH, DIGITS
+from recognizer.negatives import HELD_OUT_FONTS, LETTERS, as_user_picture, fitted_text, several_digits
+from recognizer.shared_data import SHARED_DATA, real_digits
+from recognizer.synthetic import CANVAS_SIDE
+from recognizer.verdict import ANSWERED, REJECT_AT, judge, rejection_probability
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+TRUETYPE_FONTS = sorted(Path("/usr/share/fonts/truetype").glob("*/*.ttf"))
+
+
+def fashion_photos(count: int) -> list[np.ndarray]:
+    """Fashion-MNIST test items enlarged to canvas size as dark objects on white paper."""
+    images = read_idx(FASHION / IDX_FILES["x_test"])[:count]
+    return [255 - cv2.resize(image, (CANVAS_SIDE, CANVAS_SIDE), interpolation=cv2.INTER_CUBIC) for image in images]
+
+
+def truetype_letter(rng: np.random.Generator) -> np.ndarray:
+    """An ink mask of one letter in a random system TrueType font (none of them used in training)."""
+    font = ImageFont.truetype(str(rng.choice(TRUETYPE_FONTS)), int(rng.integers(80, 200)))
+    picture = Image.new("L", (CANVAS_SIDE, CANVAS_SIDE), 0)
+    ImageDraw.Draw(picture).text((CANVAS_SIDE / 2, CANVAS_SIDE / 2), str(rng.choice(list(LETTERS))), fill=255,
+                                 font=font, anchor="mm")
+    return np.asarray(picture)
+
+
+def held_out_letters(count: int, seed: int = 7) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    masks = [fitted_text(str(rng.choice(list(LETTERS))), int(rng.choice(HELD_OUT_FONTS)), rng) if i % 2
+             else truetype_letter(rng) for i in range(count)]
+    return [as_user_picture(mask, rng) for mask in masks if mask.any()]
+
+
+def shares(statuses: list[Status]) -> str:
+    return ", ".join(f"{s} {statuses.count(s) / len(statuses):.1%}" for s in Status if statuses.count(s))
+
+
+def report_digits(name: str, probabilities: np.ndarray, labels: np.ndarray) -> None:
+    statuses = [judge(p)[0] for p in probabilities]
+    named = np.array([s in ANSWERED for s in statuses])
+    confident = np.array([s == Status.DIGIT for s in statuses])
+    right = probabilities[:, :DIGITS].argmax(1) == labels
+    print(f"{name} ({len(labels)}): right and named {np.mean(right & named):.2%}; named a digit {named.mean():.2%} "
+          f"(of those right {right[named].mean():.2%}); confident {confident.mean():.2%} "
+          f"(of those right {right[confident].mean():.2%})\n    statuses: {shares(statuses)}")
+
+
+def report_negatives(name: str, probabilities: np.ndarray, wanted: tuple[Status, ...]) -> None:
+    statuses = [judge(p)[0] for p in probabilities]
+    rejected = np.mean([s not in ANSWERED for s in statuses])
+    exact = np.mean([s in wanted for s in statuses])
+    print(f"{name} ({len(statuses)}): rejected {rejected:.2%} (as {'/'.join(wanted)}: {exact:.2%})\n"
+          f"    statuses: {shares(statuses)}")
+
+
+def probabilities_of(recognizer: Recognizer, pictures: list[np.ndarray]) -> np.ndarray:
+    """Probabilities of every picture that was not blank (blank ones are `empty`, not negatives)."""
+    return np.array([r.probabilities for r in recognizer.recognize_many(pictures) if r.model_input is not None])
+
+
+def calibration_report(recognizer: Recognizer, name: str, inputs: np.ndarray, labels: np.ndarray) -> None:
+    logits = logits_of(recognizer.model.model, inputs[..., None].astype(np.float32))
+    temperature = 1 / float(recognizer.model.model.get_layer("temperature").scale)
+    before = expected_calibration_error(softmax(logits, 1.0), labels)
+    after = expected_calibration_error(softmax(logits, temperature), labels)
+    print(f"ECE {name}: {before:.2%} before, {after:.2%} after temperature scaling (T = {temperature:.3f})")
+
+
+def plot_tradeoff(path: Path, digits: np.ndarray, negatives: np.ndarray) -> None:
+    """Accepted digits against rejected negatives as the rejection threshold sweeps 0..1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    digit_scores = np.array([rejection_probability(p) for p in digits])
+    negative_scores = np.array([rejection_probability(p) for p in negatives])
+    thresholds = np.concatenate([[0.0], np.quantile(np.concatenate([digit_scores, negative_scores]),
+                                                    np.linspace(0, 1, 400)), [1.01]])
+    accepted = [(digit_scores < t).mean() for t in thresholds]
+    rejected = [(negative_scores >= t).mean() for t in thresholds]
+    figure, axis = plt.subplots(figsize=(6, 5))
+    axis.plot(rejected, accepted, color="#1f77b4")
+    axis.scatter([(negative_scores >= REJECT_AT).mean()], [(digit_scores < REJECT_AT).mean()], color="#e4572e",
+                 zorder=3, label=f"shipped threshold {REJECT_AT}")
+    axis.set(xlabel="negatives rejected", ylabel="digits accepted", xlim=(0.5, 1.001), ylim=(0.9, 1.001),
+             title="Rejection trade-off (held-out negatives vs MNIST test + real digits)")
+    axis.grid(alpha=0.3)
+    axis.legend(loc="lower left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    print(f"trade-off curve saved to {path}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--plot", type=Path, default=Path("docs/rejection_tradeoff.png"))
+    parser.add_argument("--negatives", type=int, default=2000, help="pictures per kind of negative")
+    args = parser.parse_args()
+    recognizer = Recognizer.load(args.model)
+
+    mnist = load_mnist(SHARED_DATA / "mnist")
+    mnist_inputs = mnist.x_test.astype(np.float32) / 255
+    mnist_probabilities = recognizer.model.probabilities(mnist_inputs[..., None])
+    report_digits("MNIST test", mnist_probabilities, mnist.y_test)
+    calibration_report(recognizer, "MNIST test", mnist_inputs, mnist.y_test)
+
+    samples = real_digits()
+    real = recognizer.recognize_many([s.path for s in samples])
+    real_probabilities = np.array([r.probabilities for r in real])
+    real_labels = np.array([s.label for s in samples])
+    report_digits("real_digits", real_probabilities, real_labels)
+    calibration_report(recognizer, "real_digits", np.stack([r.model_input for r in real]), real_labels)
+
+    rng = np.random.default_rng(11)
+    negatives = {
+        "Fashion-MNIST test photos": (probabilities_of(recognizer, fashion_photos(args.negatives)),
+                                      (Status.NOT_DIGIT,)),
+        "letters, held-out fonts": (probabilities_of(recognizer, held_out_letters(args.negatives)),
+                                    (Status.NOT_DIGIT,)),
+        "2-3 MNIST test digits side by side": (probabilities_of(recognizer, [
+            as_user_picture(several_digits(rng, mnist.x_test), rng) for _ in range(args.negatives // 2)]),
+            (Status.SEVERAL,)),
+    }
+    for name, (probabilities, wanted) in negatives.items():
+        report_negatives(name, probabilities, wanted)
+    plot_tradeoff(args.plot, np.concatenate([mnist_probabilities, real_probabilities]),
+                  np.concatenate([p for p, _ in negatives.values()]))
+
+
+if __name__ == "__main__":
+    main()
