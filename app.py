@@ -274,6 +274,9 @@ def fine_tune_ui(sample_count: int, store: SampleStore) -> None:
         st.progress(job.progress(), text="Learning your handwriting… (you can keep drawing meanwhile)")
         time.sleep(1)
         st.rerun(scope="fragment")
+    if job is not None and st.session_state.get("finished_job") != job.out:
+        st.session_state["finished_job"] = job.out
+        st.rerun()  # the whole page, so the sidebar offers the new model
     if job is not None and job.succeeded:
         before, after = job.card()["before"], job.card()["after"]
         held_out = (f"on your samples it did not train on {before['held_out_samples_accuracy']:.0%} → "

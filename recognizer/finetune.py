@@ -2,9 +2,10 @@
 
 Starts from a trained model (normally the shipped one) and trains briefly at a low learning rate
 on the user's samples, each shown several times with fresh augmentation, mixed with a replay of
-MNIST training digits and generated negatives so that nothing already learnt is lost. Batch
-normalization statistics stay frozen: a few dozen samples must not redefine what "normal" ink
-looks like. The temperature stays the base model's.
+MNIST training digits and generated negatives so that nothing already learnt is lost. Only the
+last convolution block and the classifier learn (the early layers find strokes, which are the
+same for everyone), and batch normalization statistics stay frozen: a few dozen samples must not
+redefine what "normal" ink looks like. The temperature stays the base model's.
 
 Samples are split before training: a stratified share is held out, and the before/after
 accuracy on those, plus on the MNIST test set, is what the personal model card reports.
@@ -43,6 +44,7 @@ class FineTuneConfig:
     replay_digits: int = 3000  # MNIST training digits mixed in
     replay_negatives: int = 300  # generated "not a digit" / "several digits" pictures mixed in
     held_out_share: float = 0.3  # of each digit's samples, kept for the honest before/after
+    top_block_only: bool = True  # train only the last convolution block and the classifier
     batch_size: int = 64
     seed: int = 0
 
@@ -105,9 +107,11 @@ def fine_tune(base: keras.Model, images: np.ndarray, labels: np.ndarray, mnist: 
     keras.utils.set_random_seed(config.seed)
     model = keras.models.clone_model(base)
     model.set_weights(base.get_weights())
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False  # frozen layers run in inference mode in Keras 3
+    last_pooling = max(i for i, layer in enumerate(model.layers) if isinstance(layer, keras.layers.MaxPooling2D))
+    for index, layer in enumerate(model.layers):
+        # frozen BatchNormalization runs in inference mode in Keras 3: its statistics stay MNIST's
+        layer.trainable = not isinstance(layer, keras.layers.BatchNormalization) and (
+            index > last_pooling or not config.top_block_only)
     rng = np.random.default_rng(config.seed)
     replay = rng.choice(len(mnist.x_train), min(config.replay_digits, len(mnist.x_train)), replace=False)
     negatives = negative_examples(config.replay_negatives * 3 // 4, config.replay_negatives // 4,

@@ -1,8 +1,8 @@
 """Pictures that are not one digit get no digit for an answer; digits still do.
 
-None of these pictures were used in training: the letters are in TrueType fonts (training used
-only Hershey stroke fonts), the digit groups are typeset (training used MNIST digits), the
-digits are real pen strokes from pendigits.
+None of these pictures were used in training: the letters are in Aileron, the TrueType font
+bundled with Pillow (training used only Hershey stroke fonts), the digit groups are typeset
+(training used MNIST digits), the digits are real pen strokes from pendigits.
 """
 
 from __future__ import annotations
@@ -16,38 +16,45 @@ from recognizer import Status
 from recognizer.negatives import LETTERS
 from recognizer.shared_data import pendigits, render_strokes
 from recognizer.verdict import ANSWERED
-from tests.conftest import require, require_shared
-
-FONTS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
-         "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"]
+from tests.conftest import require_shared
 
 
-def typed(text: str, font: str, size: int = 160) -> np.ndarray:
+def typed(text: str, size: int = 160) -> np.ndarray:
+    """Dark text on white in Pillow's bundled font."""
     picture = Image.new("L", (360, 300), 255)
-    ImageDraw.Draw(picture).text((180, 150), text, fill=0, font=ImageFont.truetype(font, size), anchor="mm")
+    ImageDraw.Draw(picture).text((180, 150), text, fill=0, font=ImageFont.load_default(size), anchor="mm")
     return np.asarray(picture)
 
 
-@pytest.fixture(scope="module")
-def fonts() -> list[str]:
-    from pathlib import Path
-
-    available = [font for font in FONTS if Path(font).is_file()]
-    require(len(available) == len(FONTS), "the DejaVu and Liberation fonts (Debian fonts-dejavu, fonts-liberation)")
-    return available
-
-
-def test_letters_in_unseen_fonts_are_refused(recognizer, fonts):
-    letters = [typed(letter, font) for font in fonts for letter in LETTERS[::3]]
+def test_letters_in_an_unseen_font_are_refused(recognizer):
+    letters = [typed(letter, size) for letter in LETTERS for size in (120, 200)]
     statuses = [r.status for r in recognizer.recognize_many(letters)]
     refused = sum(status == Status.NOT_DIGIT for status in statuses)
-    assert refused >= 0.8 * len(letters), statuses
+    assert refused >= 0.9 * len(letters), list(zip(LETTERS, statuses[::2], strict=True))
 
 
-@pytest.mark.parametrize("text", ["38", "72", "105", "46", "2024", "91"])
-def test_several_typed_digits_are_called_several(recognizer, text):
+def typed_number(text: str) -> np.ndarray:
     picture = np.full((300, 600), 255, np.uint8)
     cv2.putText(picture, text, (40, 220), cv2.FONT_HERSHEY_SIMPLEX, 6 if len(text) < 4 else 4.5, 0, 14, cv2.LINE_AA)
+    return picture
+
+
+@pytest.mark.parametrize("text", ["38", "72", "105", "46", "913"])
+def test_two_or_three_typed_digits_are_called_several(recognizer, text):
+    assert recognizer.recognize(typed_number(text)).status == Status.SEVERAL
+
+
+@pytest.mark.parametrize("text", ["2024", "31415"])
+def test_longer_numbers_get_no_digit_for_an_answer(recognizer, text):
+    """Training showed 2-3 digits together; longer numbers must at least not be read as one digit."""
+    assert recognizer.recognize(typed_number(text)).status not in ANSWERED
+
+
+def test_digits_written_apart_are_called_several(recognizer):
+    """Far apart, the model sees only one of them: the preprocessing's count of digit-sized marks decides."""
+    picture = np.full((300, 900), 255, np.uint8)
+    for index, digit in enumerate("274"):
+        cv2.putText(picture, digit, (60 + 300 * index, 220), cv2.FONT_HERSHEY_SIMPLEX, 6, 0, 14, cv2.LINE_AA)
     assert recognizer.recognize(picture).status == Status.SEVERAL
 
 
