@@ -242,7 +242,8 @@ def my_samples_ui() -> None:
                 st.button("Delete", key=f"delete-{sample.id}", on_click=store.delete, args=(sample.id,))
     export_column, import_column = st.columns(2)
     with export_column:
-        st.download_button("Export all (zip of PNGs + labels.csv)", store.export_zip() if samples else b"",
+        # store.export_zip is called on click, not on every rerun of the page
+        st.download_button("Export all (zip of PNGs + labels.csv)", store.export_zip,
                            "digit-lens-samples.zip", "application/zip", disabled=not samples)
     with import_column:
         import_ui(store)

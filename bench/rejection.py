@@ -107,7 +107,7 @@ def plot_tradeoff(path: Path, digits: np.ndarray, negatives: np.ndarray) -> None
     axis.scatter([(negative_scores >= REJECT_AT).mean()], [(digit_scores < REJECT_AT).mean()], color="#e4572e",
                  zorder=3, label=f"shipped threshold {REJECT_AT}")
     axis.set(xlabel="negatives rejected", ylabel="digits accepted", xlim=(0.5, 1.001), ylim=(0.9, 1.001),
-             title="Rejection trade-off (held-out negatives vs MNIST test + real digits)")
+             title="Digits accepted vs unseen negatives rejected")
     axis.grid(alpha=0.3)
     axis.legend(loc="lower left")
     figure.tight_layout()
