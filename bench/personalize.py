@@ -20,7 +20,7 @@ import numpy as np
 from recognizer.data import load_mnist
 from recognizer.finetune import FineTuneConfig, fine_tune
 from recognizer.model import DEFAULT_MODEL_PATH
-from recognizer.preprocess import preprocess
+from recognizer.preprocess import mnist_like_input
 from recognizer.shared_data import SHARED_DATA, pendigits, render_strokes
 from recognizer.training import evaluate
 
@@ -31,9 +31,9 @@ def writers_inputs() -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per writer: uint8 `(N, 28, 28)` model inputs of their digits drawn on the canvas, and labels."""
     inputs: dict[int, list] = defaultdict(list)
     for digit in pendigits():
-        model_input = preprocess(render_strokes(digit.screen_strokes(CANVAS), CANVAS)).model_input
+        model_input = mnist_like_input(render_strokes(digit.screen_strokes(CANVAS), CANVAS))
         if model_input is not None:
-            inputs[digit.writer].append(((model_input * 255).round().astype(np.uint8), digit.label))
+            inputs[digit.writer].append((model_input, digit.label))
     return {writer: (np.stack([i for i, _ in rows]), np.array([label for _, label in rows], np.uint8))
             for writer, rows in sorted(inputs.items())}
 

@@ -27,7 +27,7 @@ from recognizer.data import Mnist
 from recognizer.decode import ImageSource, load_image
 from recognizer.errors import InputError
 from recognizer.negatives import negative_examples
-from recognizer.preprocess import preprocess
+from recognizer.preprocess import mnist_like_input
 from recognizer.samples import SampleStore, default_data_dir, read_samples_zip
 from recognizer.training import AugmentedBatches, TrainingConfig, evaluate
 
@@ -62,10 +62,10 @@ def model_inputs(pictures: list[ImageSource]) -> np.ndarray:
     """uint8 `(N, 28, 28)` MNIST-like inputs made by today's preprocessing."""
     inputs = []
     for picture in pictures:
-        model_input = preprocess(load_image(picture)).model_input
+        model_input = mnist_like_input(load_image(picture))
         if model_input is None:
             raise InputError("A sample looks blank; delete it and try again.")
-        inputs.append((model_input * 255).round().astype(np.uint8))
+        inputs.append(model_input)
     return np.stack(inputs)
 
 

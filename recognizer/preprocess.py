@@ -87,6 +87,13 @@ def preprocess(image: np.ndarray) -> Preprocessed:
     return Preprocessed(model_input, tuple(stages), measurements)
 
 
+def mnist_like_input(image: np.ndarray) -> np.ndarray | None:
+    """The model input stored the way MNIST stores digits: uint8 `(28, 28)`, 0-255 (None when
+    the picture is blank). Training sets and the samples store keep inputs in this form."""
+    model_input = preprocess(image).model_input
+    return None if model_input is None else (model_input * 255).round().astype(np.uint8)
+
+
 def to_working_size(image: np.ndarray) -> np.ndarray:
     """Shrink so the long side is at most WORKING_MAX_SIDE; enlarge thumbnails (an 8 x 8 icon of
     a digit) so the short side is WORKING_MIN_SIDE, because in a few pixels the strokes are as

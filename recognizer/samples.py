@@ -29,7 +29,7 @@ from PIL import Image
 
 from recognizer.decode import MAX_FILE_BYTES, ImageSource, load_image
 from recognizer.errors import InputError
-from recognizer.preprocess import preprocess, to_working_size
+from recognizer.preprocess import mnist_like_input, to_working_size
 
 DATA_DIR_VARIABLE = "DIGIT_LENS_DATA_DIR"
 SAMPLES_FILE = "samples.sqlite3"
@@ -122,12 +122,12 @@ class SampleStore:
         if not 0 <= int(label) <= 9:
             raise InputError(f"A label is a digit 0-9, not {label!r}.")
         picture = to_working_size(load_image(source))
-        model_input = preprocess(picture).model_input
+        model_input = mnist_like_input(picture)
         if model_input is None:
             raise InputError("The picture looks blank: there is nothing to learn from.")
         row = (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), int(label), predicted,
                json.dumps([round(p, 6) for p in probabilities]), model_version, origin, png_bytes(picture),
-               png_bytes((model_input * 255).round().astype(np.uint8)))
+               png_bytes(model_input))
         with self._connection(write=True) as connection:
             cursor = connection.execute(
                 "INSERT INTO samples (created, label, predicted, probabilities, model_version, source, original, "
