@@ -24,6 +24,7 @@ from recognizer.samples import SampleStore
 CANVAS_SIDE = 280
 MIN_SAMPLES_TO_TRAIN = 10
 SAMPLES_PER_ROW = 8
+SAMPLES_PER_PAGE = 6 * SAMPLES_PER_ROW
 RIGHT = "✓ Right"
 WINNER_COLOUR, OTHER_COLOUR = "#e4572e", "#9aa5b1"
 ABOUT = """
@@ -230,9 +231,12 @@ def results_table_ui(files: list, results: list[Recognition]) -> None:
 def my_samples_ui() -> None:
     """The kept samples as a grid (delete any), zip export and import, and fine-tuning."""
     store = sample_store()
-    samples = store.samples()
-    st.caption(f"{len(samples)} samples kept in {store.path}. Each click on “Right” or a digit under an "
+    count = store.count()
+    st.caption(f"{count} samples kept in {store.path}, newest first. Each click on “Right” or a digit under an "
                "answer adds one.")
+    pages = max(1, -(-count // SAMPLES_PER_PAGE))
+    page = st.number_input(f"Page (of {pages})", 1, pages, 1) if pages > 1 else 1
+    samples = store.samples(SAMPLES_PER_PAGE, (page - 1) * SAMPLES_PER_PAGE, newest_first=True)
     for start in range(0, len(samples), SAMPLES_PER_ROW):
         for column, sample in zip(st.columns(SAMPLES_PER_ROW), samples[start : start + SAMPLES_PER_ROW], strict=False):
             with column:
@@ -244,10 +248,10 @@ def my_samples_ui() -> None:
     with export_column:
         # store.export_zip is called on click, not on every rerun of the page
         st.download_button("Export all (zip of PNGs + labels.csv)", store.export_zip,
-                           "digit-lens-samples.zip", "application/zip", disabled=not samples)
+                           "digit-lens-samples.zip", "application/zip", disabled=not count)
     with import_column:
         import_ui(store)
-    fine_tune_ui(len(samples), store)
+    fine_tune_ui(count, store)
 
 
 def import_ui(store: SampleStore) -> None:

@@ -134,11 +134,14 @@ class SampleStore:
                 "model_input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
             return int(cursor.lastrowid)
 
-    def samples(self) -> list[Sample]:
-        """Every sample, oldest first."""
+    def samples(self, limit: int | None = None, offset: int = 0, newest_first: bool = False) -> list[Sample]:
+        """Samples in the order they were kept (or newest first); `limit` and `offset` page
+        through them, so a page of the app decodes only the pictures it shows."""
+        order = "DESC" if newest_first else "ASC"
         with self._connection() as connection:
             rows = connection.execute("SELECT id, created, label, predicted, probabilities, model_version, source, "
-                                      "original, model_input FROM samples ORDER BY id").fetchall()
+                                      f"original, model_input FROM samples ORDER BY id {order} LIMIT ? OFFSET ?",
+                                      (-1 if limit is None else limit, offset)).fetchall()
         return [Sample(id, created, label, predicted, tuple(json.loads(probabilities)), version, source,
                        load_image(original), load_image(model_input))
                 for id, created, label, predicted, probabilities, version, source, original, model_input in rows]

@@ -155,3 +155,24 @@ def test_samples_zip_can_be_imported_and_training_needs_enough_samples(app, tmp_
     assert SampleStore(tmp_path / "samples.sqlite3").count() == 2
     train_button = next(b for b in app.button if b.label == "Train my personal model")
     assert train_button.disabled  # 2 < MIN_SAMPLES_TO_TRAIN
+
+
+def test_my_samples_are_shown_a_page_at_a_time(tmp_path, monkeypatch):
+    import streamlit as st
+
+    from recognizer.samples import SampleStore
+
+    store = SampleStore(tmp_path / "samples.sqlite3")
+    picture = written(5)
+    ids = [store.add(picture, 5) for _ in range(50)]
+    monkeypatch.setenv("DIGIT_LENS_DATA_DIR", str(tmp_path))
+    st.cache_resource.clear()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+    def shown() -> list[str]:
+        return [b.key for b in app.button if (b.key or "").startswith("delete-")]
+
+    assert len(shown()) == 48 and shown()[0] == f"delete-{ids[-1]}"  # newest first
+    app.number_input[0].set_value(2).run()
+    assert not app.exception
+    assert shown() == [f"delete-{ids[1]}", f"delete-{ids[0]}"]

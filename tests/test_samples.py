@@ -152,3 +152,10 @@ def test_data_directory_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DIGIT_LENS_DATA_DIR", str(tmp_path / "mine"))
     assert default_data_dir() == tmp_path / "mine"
     assert SampleStore().path.parent == tmp_path / "mine"
+
+
+def test_samples_page_newest_first(store):
+    ids = [store.add(drawing(label), label) for label in range(7)]
+    page = store.samples(limit=3, offset=3, newest_first=True)
+    assert [s.id for s in page] == ids[::-1][3:6] and [s.label for s in page] == [3, 2, 1]
+    assert [s.id for s in store.samples(limit=2)] == ids[:2]
