@@ -1,7 +1,8 @@
 """Reproduce the shipped model, or make a personal one from a user's corrected samples.
 
-`python train.py` (add `--data DIR` to use local MNIST files) reads top to bottom: load MNIST,
-add generated pictures that are not one digit, train with augmentation, calibrate the
+`python train.py` (add `--data DIR` and `--objects DIR` to use local MNIST and Fashion-MNIST
+files) reads top to bottom: load MNIST, add flagged 1s, photographed objects (Fashion-MNIST's
+training items) and generated pictures that are not one digit, train with augmentation, calibrate the
 confidence, evaluate on the test set, save the model, its model card and a report image
 (confusion matrix and every misread test digit).
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import keras
 
-from recognizer.data import load_mnist
+from recognizer.data import load_fashion_mnist, load_mnist
 from recognizer.finetune import (
     FineTuneConfig,
     fine_tune,
@@ -47,6 +48,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="folder with the four MNIST IDX .gz files "
                         "(default: download through Keras)")
+    parser.add_argument("--objects", type=Path, help="folder with the four Fashion-MNIST IDX .gz files, "
+                        "photographed objects to learn 'not a digit' from (default: download through Keras)")
     parser.add_argument("--out", type=Path, help=f"model file to write (default: {DEFAULT_MODEL_PATH}, or a new "
                         "personal model in the data directory with --fine-tune)")
     parser.add_argument("--epochs", type=int, help="passes over the data (default: "
@@ -70,8 +73,10 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     mnist = load_mnist(args.data)
     print(f"MNIST from {mnist.source}: {len(mnist.x_train)} train, {len(mnist.x_test)} test")
 
-    data = TrainingSet.build(mnist, config)
-    print(f"{len(data.x_fit)} training images (MNIST and generated pictures that are not one digit), "
+    objects = load_fashion_mnist(args.objects)
+    data = TrainingSet.build(mnist, objects, config)
+    print(f"{len(data.x_fit)} training images (MNIST, flagged 1s, objects and generated pictures that are not "
+          "one digit), "
           f"{len(data.x_held_out)} held out")
     model, seconds = train(data, config)
     calibration = calibrate(model, data, mnist)
@@ -85,7 +90,7 @@ def train_shipped_model(args: argparse.Namespace) -> None:
           f"{drawn['accuracy']:.2%} when redrawn on a canvas and preprocessed")
     write_report(out.with_name(out.stem + "_report.png"), evaluation, mnist, model)
     card = write_model_card(
-        out.with_suffix(".json"), config=config, mnist=mnist, evaluation=evaluation, drawn=drawn,
+        out.with_suffix(".json"), config=config, mnist=mnist, objects=objects, evaluation=evaluation, drawn=drawn,
         calibration=calibration, seconds=seconds, command=command(), model_file=out,
     )
     print(f"Saved {out} ({card['model_bytes'] / 1e6:.1f} MB) and its model card")

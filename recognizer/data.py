@@ -1,4 +1,5 @@
-"""MNIST loading: Keras' download by default, or the four original IDX .gz files from a folder.
+"""MNIST and Fashion-MNIST loading: Keras' download by default, or the four original IDX .gz
+files from a folder (both sets use the same file names and format).
 
 Both routes return the same uint8 arrays, and `fingerprint` hashes the decoded arrays (not the
 files), so a model card names the exact data whichever route trained the model.
@@ -24,7 +25,8 @@ IDX_FILES = {
 
 @dataclass(frozen=True)
 class Mnist:
-    """MNIST as white-on-black uint8 images `(N, 28, 28)` and uint8 labels `(N,)`."""
+    """An MNIST-format set (MNIST, or Fashion-MNIST's clothes): white-on-black uint8 images
+    `(N, 28, 28)` and uint8 labels `(N,)`."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -50,15 +52,26 @@ def read_idx(path: Path) -> np.ndarray:
     raise ValueError(f"{path} is not an IDX file (magic number {magic})")
 
 
-def load_mnist(data_dir: Path | None = None) -> Mnist:
-    """Load MNIST from `data_dir` (the four IDX .gz files) or, if None, through Keras' download."""
+def load_idx_set(data_dir: Path | None, name: str) -> Mnist:
+    """Load an MNIST-format set from `data_dir` (the four IDX .gz files) or, if None, through
+    `keras.datasets.<name>`'s download."""
     if data_dir is None:
         import keras
 
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-        return Mnist(x_train, y_train, x_test, y_test, source="keras.datasets.mnist")
-    missing = [name for name in IDX_FILES.values() if not (data_dir / name).is_file()]
+        (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
+        return Mnist(x_train, y_train, x_test, y_test, source=f"keras.datasets.{name}")
+    missing = [file for file in IDX_FILES.values() if not (data_dir / file).is_file()]
     if missing:
-        raise FileNotFoundError(f"{data_dir} lacks the MNIST files {', '.join(missing)}")
-    arrays = {key: read_idx(data_dir / name) for key, name in IDX_FILES.items()}
+        raise FileNotFoundError(f"{data_dir} lacks the {name} files {', '.join(missing)}")
+    arrays = {key: read_idx(data_dir / file) for key, file in IDX_FILES.items()}
     return Mnist(**arrays, source=f"IDX files in {data_dir}")
+
+
+def load_mnist(data_dir: Path | None = None) -> Mnist:
+    """MNIST's handwritten digits."""
+    return load_idx_set(data_dir, "mnist")
+
+
+def load_fashion_mnist(data_dir: Path | None = None) -> Mnist:
+    """Fashion-MNIST's photographed clothes, shoes and bags: real objects that are not digits."""
+    return load_idx_set(data_dir, "fashion_mnist")

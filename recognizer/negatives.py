@@ -219,13 +219,24 @@ def not_a_digit(rng: np.random.Generator) -> np.ndarray:
     return as_user_picture(mask, rng)
 
 
-def negative_examples(not_digit_count: int, several_count: int, digits: np.ndarray,
-                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+def photographed_object(item: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A Fashion-MNIST item (uint8 28x28, the object light on black) enlarged to 120-260 px and
+    placed on the canvas: a mask, like the other kinds."""
+    side = int(rng.integers(120, 261))
+    return placed(cv2.resize(item, (side, side), interpolation=cv2.INTER_CUBIC), rng)
+
+
+def negative_examples(not_digit_count: int, several_count: int, digits: np.ndarray, seed: int,
+                      objects: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Model inputs (uint8 `(N, 28, 28)`, as MNIST) and labels for the two extra classes, each
-    picture sent through `preprocess` like a user's; pictures it finds blank are dropped."""
+    picture sent through `preprocess` like a user's; pictures it finds blank are dropped.
+    `objects` (Fashion-MNIST items), when given, are added as photographed objects, except the
+    ones shaped like a 1 (a trouser leg, a thin dress seen from the side)."""
     rng = np.random.default_rng(seed)
     pictures = [(not_a_digit(rng), NOT_A_DIGIT) for _ in range(not_digit_count)]
     pictures += [(as_user_picture(several_digits(rng, digits), rng), SEVERAL_DIGITS) for _ in range(several_count)]
+    masks = [photographed_object(item, rng) for item in ([] if objects is None else objects) if item.any()]
+    pictures += [(as_user_picture(mask, rng), NOT_A_DIGIT) for mask in masks if not looks_like_a_one(mask)]
     images, labels = [], []
     for picture, label in pictures:
         model_input = mnist_like_input(picture)

@@ -18,6 +18,7 @@ from recognizer.data import Mnist
 from recognizer.model import CLASS_NAMES, DIGITS, NUM_CLASSES, CompiledModel, build_model
 from recognizer.negatives import TRAINING_FONTS, negative_examples
 from recognizer.preprocess import PREPROCESSING_VERSION
+from recognizer.styles import continental_ones
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class TrainingConfig:
     validation_size: int = 5000  # held out from the training set, for calibration and checks
     not_a_digit_examples: int = 12000  # generated negatives (see negatives.py), 1/10 held out
     several_digits_examples: int = 4000
+    object_photo_examples: int = 6000  # Fashion-MNIST training items, 1/10 held out (test items never)
+    continental_one_examples: int = 3000  # MNIST 1s with a flag (see styles.py), 1/10 held out
     seed: int = 20261122
     augmentation: Augmentation = field(default_factory=Augmentation)
 
@@ -68,7 +71,8 @@ class AugmentedBatches(keras.utils.PyDataset):
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """MNIST's training digits plus generated negatives, split into fit and held-out parts."""
+    """MNIST's training digits, flagged 1s, Fashion-MNIST objects and generated negatives, split
+    into fit and held-out parts."""
 
     x_fit: np.ndarray
     y_fit: np.ndarray
@@ -76,17 +80,29 @@ class TrainingSet:
     y_held_out: np.ndarray
 
     @classmethod
-    def build(cls, mnist: Mnist, config: TrainingConfig) -> TrainingSet:
-        """Negatives for the held-out part use other pictures, seeds and digits than for fitting."""
+    def build(cls, mnist: Mnist, objects: Mnist, config: TrainingConfig) -> TrainingSet:
+        """The held-out part is made from other digits, objects and seeds than the fit part."""
         split = len(mnist.x_train) - config.validation_size
-        fit_negatives = negative_examples(config.not_a_digit_examples, config.several_digits_examples,
-                                          mnist.x_train[:split], seed=config.seed)
-        held_out_negatives = negative_examples(config.not_a_digit_examples // 10, config.several_digits_examples // 10,
-                                               mnist.x_train[split:], seed=config.seed + 1)
-        return cls(np.concatenate([mnist.x_train[:split], fit_negatives[0]]),
-                   np.concatenate([mnist.y_train[:split], fit_negatives[1]]),
-                   np.concatenate([mnist.x_train[split:], held_out_negatives[0]]),
-                   np.concatenate([mnist.y_train[split:], held_out_negatives[1]]))
+        object_split = len(objects.x_train) - config.validation_size
+        parts = [
+            cls._part(mnist.x_train[:split], mnist.y_train[:split], objects.x_train[:object_split], 1, config,
+                      config.seed),
+            cls._part(mnist.x_train[split:], mnist.y_train[split:], objects.x_train[object_split:], 10, config,
+                      config.seed + 1),
+        ]
+        return cls(*parts[0], *parts[1])
+
+    @staticmethod
+    def _part(digits: np.ndarray, labels: np.ndarray, objects: np.ndarray, divisor: int, config: TrainingConfig,
+              seed: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(seed)
+        chosen_objects = objects[rng.choice(len(objects), config.object_photo_examples // divisor, replace=False)]
+        negatives, negative_labels = negative_examples(
+            config.not_a_digit_examples // divisor, config.several_digits_examples // divisor, digits, seed,
+            objects=chosen_objects)
+        ones = continental_ones(digits[labels == 1], config.continental_one_examples // divisor, seed)
+        return (np.concatenate([digits, ones, negatives]),
+                np.concatenate([labels, np.ones(len(ones), labels.dtype), negative_labels]))
 
 
 def train(data: TrainingSet, config: TrainingConfig) -> tuple[keras.Model, float]:
@@ -217,8 +233,8 @@ def write_report(path: Path, evaluation: Evaluation, mnist: Mnist, model: keras.
 
 
 def write_model_card(
-    path: Path, *, config: TrainingConfig, mnist: Mnist, evaluation: Evaluation, drawn: dict, calibration: dict,
-    seconds: float, command: str, model_file: Path,
+    path: Path, *, config: TrainingConfig, mnist: Mnist, objects: Mnist, evaluation: Evaluation, drawn: dict,
+    calibration: dict, seconds: float, command: str, model_file: Path,
 ) -> dict:
     """The JSON next to the model: data, metrics, versions, preprocessing and the exact command."""
     import tensorflow as tf
@@ -242,6 +258,9 @@ def write_model_card(
             "generated_negatives": "recognizer/negatives.py: letters in Hershey fonts "
                                    f"{'/'.join(map(str, sorted(TRAINING_FONTS)))}, scribbles, shapes, blobs, textures "
                                    "(class 10); 2-3 MNIST training digits side by side (class 11)",
+            "photographed_objects": {"source": objects.source, "training_items_only": True,
+                                     "sha256_of_decoded_x_train": objects.fingerprint()["x_train"]},
+            "added_digit_styles": "recognizer/styles.py: MNIST training 1s redrawn with a flag (and a foot)",
         },
         "classes": list(CLASS_NAMES),
         "training": {k: v for k, v in asdict(config).items() if k != "augmentation"},

@@ -55,3 +55,18 @@ def test_negative_examples_are_reproducible(mnist):
     first = negatives.negative_examples(10, 5, mnist.x_train[:100], seed=3)
     second = negatives.negative_examples(10, 5, mnist.x_train[:100], seed=3)
     np.testing.assert_array_equal(first[0], second[0])
+
+
+def test_photographed_objects_are_not_a_digit(mnist, fashion):
+    items = fashion.x_train[:30]
+    images, labels = negatives.negative_examples(2, 0, mnist.x_train[:10], seed=2, objects=items)
+    assert set(labels) == {NOT_A_DIGIT} and len(images) >= 28
+
+
+def test_objects_shaped_like_a_one_are_left_out(mnist, fashion):
+    trouser_leg = np.zeros((28, 28), np.uint8)
+    trouser_leg[3:25, 12:16] = 200
+    items = np.concatenate([np.stack([trouser_leg] * 10), fashion.x_train[:10]])
+    with_legs, _ = negatives.negative_examples(1, 0, mnist.x_train[:10], seed=2, objects=items)
+    without, _ = negatives.negative_examples(1, 0, mnist.x_train[:10], seed=2, objects=fashion.x_train[:10])
+    assert len(with_legs) <= len(without) <= 11

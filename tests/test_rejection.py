@@ -2,7 +2,8 @@
 
 None of these pictures were used in training: the letters are in Aileron, the TrueType font
 bundled with Pillow (training used only Hershey stroke fonts), the digit groups are typeset
-(training used MNIST digits), the digits are real pen strokes from pendigits.
+(training used MNIST digits), the objects are Fashion-MNIST *test* items (training used its
+training items), the digits are real pen strokes from pendigits.
 """
 
 from __future__ import annotations
@@ -72,3 +73,11 @@ def test_real_handwritten_digits_are_not_refused(recognizer):
     drawings = [render_strokes(d.screen_strokes(280)) for d in pendigits()[::25]]  # 300 digits, all writers
     answered = np.mean([r.status in ANSWERED for r in recognizer.recognize_many(drawings)])
     assert answered >= 0.97
+
+
+def test_photographed_objects_are_refused(recognizer, fashion):
+    """Clothes, shoes and bags photographed dark on white paper, whole-frame."""
+    pictures = [255 - cv2.resize(item, (280, 280), interpolation=cv2.INTER_CUBIC) for item in fashion.x_test[-400:]]
+    seen = [r for r in recognizer.recognize_many(pictures) if r.model_input is not None]  # blank ones are `empty`
+    refused = np.mean([r.status not in ANSWERED for r in seen])
+    assert len(seen) >= 300 and refused >= 0.95, refused
