@@ -18,7 +18,7 @@ from recognizer.data import Mnist
 from recognizer.model import CLASS_NAMES, DIGITS, NUM_CLASSES, CompiledModel, build_model
 from recognizer.negatives import TRAINING_FONTS, negative_examples
 from recognizer.preprocess import PREPROCESSING_VERSION
-from recognizer.styles import continental_ones
+from recognizer.styles import flagged_ones, pen_sevens
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class TrainingConfig:
     not_a_digit_examples: int = 12000  # generated negatives (see negatives.py), 1/10 held out
     several_digits_examples: int = 4000
     object_photo_examples: int = 6000  # Fashion-MNIST training items, 1/10 held out (test items never)
-    continental_one_examples: int = 3000  # MNIST 1s with a flag (see styles.py), 1/10 held out
+    flagged_one_examples: int = 4000  # MNIST 1s redrawn with a flag (see styles.py), 1/10 held out
+    pen_seven_examples: int = 2500  # and pen-drawn 7s, the other side of that boundary
     seed: int = 20261122
     augmentation: Augmentation = field(default_factory=Augmentation)
 
@@ -71,7 +72,7 @@ class AugmentedBatches(keras.utils.PyDataset):
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """MNIST's training digits, flagged 1s, Fashion-MNIST objects and generated negatives, split
+    """MNIST's training digits, pen-drawn flagged 1s and 7s, Fashion-MNIST objects and generated negatives, split
     into fit and held-out parts."""
 
     x_fit: np.ndarray
@@ -100,9 +101,11 @@ class TrainingSet:
         negatives, negative_labels = negative_examples(
             config.not_a_digit_examples // divisor, config.several_digits_examples // divisor, digits, seed,
             objects=chosen_objects)
-        ones = continental_ones(digits[labels == 1], config.continental_one_examples // divisor, seed)
-        return (np.concatenate([digits, ones, negatives]),
-                np.concatenate([labels, np.ones(len(ones), labels.dtype), negative_labels]))
+        ones = flagged_ones(digits[labels == 1], config.flagged_one_examples // divisor, seed)
+        sevens = pen_sevens(config.pen_seven_examples // divisor, seed)
+        return (np.concatenate([digits, ones, sevens, negatives]),
+                np.concatenate([labels, np.full(len(ones), 1, labels.dtype), np.full(len(sevens), 7, labels.dtype),
+                                negative_labels]))
 
 
 def train(data: TrainingSet, config: TrainingConfig) -> tuple[keras.Model, float]:
@@ -260,7 +263,8 @@ def write_model_card(
                                    "(class 10); 2-3 MNIST training digits side by side (class 11)",
             "photographed_objects": {"source": objects.source, "training_items_only": True,
                                      "sha256_of_decoded_x_train": objects.fingerprint()["x_train"]},
-            "added_digit_styles": "recognizer/styles.py: MNIST training 1s redrawn with a flag (and a foot)",
+            "added_digit_styles": "recognizer/styles.py: MNIST training 1s redrawn as pen strokes with a flag "
+                                  "(and a foot); pen-drawn 7s",
         },
         "classes": list(CLASS_NAMES),
         "training": {k: v for k, v in asdict(config).items() if k != "augmentation"},
