@@ -5,7 +5,8 @@ preprocessed like app drawings; 30 of them (3 per digit, chosen at random) are t
 user corrected or confirmed, and the writer's ~220 other digits measure the model before and
 after fine-tuning on those 30 (`recognizer.finetune`, the code behind `train.py --fine-tune`).
 Prints per writer: accuracy before -> after on their other digits, MNIST test accuracy after,
-and the fine-tuning time; then the means.
+the share of 1,000 photographed Fashion-MNIST test objects still refused after (fine-tuning
+replays no objects), and the fine-tuning time; then the means.
 Usage: python bench/personalize.py [--writers N] [--samples 30]
 """
 
@@ -14,15 +15,17 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 
+import cv2
 import keras
 import numpy as np
 
-from recognizer.data import load_mnist
+from recognizer.data import load_fashion_mnist, load_mnist
 from recognizer.finetune import FineTuneConfig, fine_tune
-from recognizer.model import DEFAULT_MODEL_PATH
+from recognizer.model import DEFAULT_MODEL_PATH, CompiledModel
 from recognizer.preprocess import mnist_like_input
-from recognizer.shared_data import SHARED_DATA, pendigits, render_strokes
-from recognizer.training import evaluate
+from recognizer.shared_data import FASHION_MNIST, SHARED_DATA, pendigits, render_strokes
+from recognizer.training import as_model_input, evaluate
+from recognizer.verdict import ANSWERED, judge
 
 CANVAS = 280
 
@@ -36,6 +39,19 @@ def writers_inputs() -> dict[int, tuple[np.ndarray, np.ndarray]]:
             inputs[digit.writer].append((model_input, digit.label))
     return {writer: (np.stack([i for i, _ in rows]), np.array([label for _, label in rows], np.uint8))
             for writer, rows in sorted(inputs.items())}
+
+
+def object_inputs(count: int = 1000) -> np.ndarray:
+    """Model inputs of Fashion-MNIST test items photographed dark on white (blank ones dropped)."""
+    items = load_fashion_mnist(FASHION_MNIST).x_test[:count]
+    inputs = [mnist_like_input(255 - cv2.resize(item, (CANVAS, CANVAS), interpolation=cv2.INTER_CUBIC))
+              for item in items]
+    return np.stack([i for i in inputs if i is not None])
+
+
+def refused(model: keras.Model, inputs: np.ndarray) -> float:
+    probabilities = CompiledModel(model).probabilities(as_model_input(inputs))
+    return float(np.mean([judge(p)[0] not in ANSWERED for p in probabilities]))
 
 
 def corrected(labels: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -53,7 +69,9 @@ def main() -> None:
     mnist = load_mnist(SHARED_DATA / "mnist")
     base = keras.models.load_model(DEFAULT_MODEL_PATH, compile=False)
     mnist_before = evaluate(base, mnist.x_test, mnist.y_test).accuracy
-    print(f"MNIST test accuracy of the shipped model: {mnist_before:.2%}")
+    objects = object_inputs()
+    objects_before = refused(base, objects)
+    print(f"MNIST test accuracy of the shipped model: {mnist_before:.2%}; objects refused {objects_before:.2%}")
     rows = []
     for writer, (images, labels) in list(writers_inputs().items())[: args.writers]:
         rng = np.random.default_rng(writer)
@@ -63,13 +81,16 @@ def main() -> None:
         before = evaluate(base, images[others], labels[others]).accuracy
         after = evaluate(model, images[others], labels[others]).accuracy
         mnist_after = evaluate(model, mnist.x_test, mnist.y_test).accuracy
-        rows.append((before, after, mnist_after, seconds))
+        objects_after = refused(model, objects)
+        rows.append((before, after, mnist_after, objects_after, seconds))
         print(f"writer {writer:2d}: {len(others)} other digits {before:7.2%} -> {after:7.2%}  "
-              f"MNIST test {mnist_after:.2%}  fine-tuning {seconds:4.1f} s", flush=True)
-    before, after, mnist_after, seconds = np.array(rows).T
+              f"MNIST test {mnist_after:.2%}  objects refused {objects_after:.2%}  fine-tuning {seconds:4.1f} s",
+              flush=True)
+    before, after, mnist_after, objects_after, seconds = np.array(rows).T
     print(f"mean over {len(rows)} writers: {before.mean():.2%} -> {after.mean():.2%} on their other digits "
           f"({(after > before).sum()} better, {(after == before).sum()} same, {(after < before).sum()} worse); "
           f"MNIST test {mnist_before:.2%} -> {mnist_after.mean():.2%} (worst {mnist_after.min():.2%}); "
+          f"objects refused {objects_before:.2%} -> {objects_after.mean():.2%} (worst {objects_after.min():.2%}); "
           f"fine-tuning {np.median(seconds):.1f} s median, {seconds.max():.1f} s max")
 
 
