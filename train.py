@@ -1,8 +1,8 @@
 """Reproduce the shipped model, or make a personal one from a user's corrected samples.
 
 `python train.py` (add `--data DIR` and `--objects DIR` to use local MNIST and Fashion-MNIST
-files) reads top to bottom: load MNIST, add flagged 1s, photographed objects (Fashion-MNIST's
-training items) and generated pictures that are not one digit, train with augmentation, calibrate the
+files) reads top to bottom: load MNIST, add pen-drawn flagged 1s and 7s, photographed objects
+(Fashion-MNIST's training items) and generated pictures that are not one digit, train with augmentation, calibrate the
 confidence, evaluate on the test set, save the model, its model card and a report image
 (confusion matrix and every misread test digit).
 

@@ -15,15 +15,14 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 
-import cv2
 import keras
 import numpy as np
 
 from recognizer.data import load_fashion_mnist, load_mnist
 from recognizer.finetune import FineTuneConfig, fine_tune
 from recognizer.model import DEFAULT_MODEL_PATH, CompiledModel
-from recognizer.preprocess import mnist_like_input
-from recognizer.shared_data import FASHION_MNIST, SHARED_DATA, pendigits, render_strokes
+from recognizer.preprocess import mnist_like_input, mnist_like_inputs
+from recognizer.shared_data import FASHION_MNIST, SHARED_DATA, fashion_photo, pendigits, render_strokes
 from recognizer.training import as_model_input, evaluate
 from recognizer.verdict import ANSWERED, judge
 
@@ -44,9 +43,7 @@ def writers_inputs() -> dict[int, tuple[np.ndarray, np.ndarray]]:
 def object_inputs(count: int = 1000) -> np.ndarray:
     """Model inputs of Fashion-MNIST test items photographed dark on white (blank ones dropped)."""
     items = load_fashion_mnist(FASHION_MNIST).x_test[:count]
-    inputs = [mnist_like_input(255 - cv2.resize(item, (CANVAS, CANVAS), interpolation=cv2.INTER_CUBIC))
-              for item in items]
-    return np.stack([i for i in inputs if i is not None])
+    return mnist_like_inputs(fashion_photo(item, CANVAS) for item in items)[0]
 
 
 def refused(model: keras.Model, inputs: np.ndarray) -> float:

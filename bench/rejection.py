@@ -17,7 +17,6 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -26,7 +25,7 @@ from recognizer.calibration import expected_calibration_error, logits_of, softma
 from recognizer.data import IDX_FILES, load_mnist, read_idx
 from recognizer.model import DEFAULT_MODEL_PATH, DIGITS
 from recognizer.negatives import HELD_OUT_FONTS, LETTERS, as_user_picture, fitted_text, several_digits
-from recognizer.shared_data import FASHION_MNIST, SHARED_DATA, real_digits
+from recognizer.shared_data import FASHION_MNIST, SHARED_DATA, fashion_photo, real_digits
 from recognizer.synthetic import CANVAS_SIDE
 from recognizer.verdict import ANSWERED, REJECT_AT, judge, rejection_probability
 
@@ -39,9 +38,8 @@ FASHION_ITEMS = ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "s
 def fashion_photos(count: int) -> tuple[list[np.ndarray], np.ndarray]:
     """Fashion-MNIST test items enlarged to canvas size as dark objects on white paper, and
     their item classes."""
-    images = read_idx(FASHION_MNIST / IDX_FILES["x_test"])[:count]
-    pictures = [255 - cv2.resize(image, (CANVAS_SIDE, CANVAS_SIDE), interpolation=cv2.INTER_CUBIC) for image in images]
-    return pictures, read_idx(FASHION_MNIST / IDX_FILES["y_test"])[:count]
+    images, items = (read_idx(FASHION_MNIST / IDX_FILES[name])[:count] for name in ("x_test", "y_test"))
+    return [fashion_photo(image, CANVAS_SIDE) for image in images], items
 
 
 def fashion_report(recognizer: Recognizer, count: int) -> np.ndarray:

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from recognizer.model import NOT_A_DIGIT, SEVERAL_DIGITS
-from recognizer.preprocess import mnist_like_input
+from recognizer.preprocess import mnist_like_inputs
 from recognizer.synthetic import CANVAS_SIDE, draw_on_paper
 
 # Letters that do not double as digits (no O o Q D for 0, I l i j J for 1, Z z for 2, S s for 5,
@@ -237,10 +237,5 @@ def negative_examples(not_digit_count: int, several_count: int, digits: np.ndarr
     pictures += [(as_user_picture(several_digits(rng, digits), rng), SEVERAL_DIGITS) for _ in range(several_count)]
     masks = [photographed_object(item, rng) for item in ([] if objects is None else objects) if item.any()]
     pictures += [(as_user_picture(mask, rng), NOT_A_DIGIT) for mask in masks if not looks_like_a_one(mask)]
-    images, labels = [], []
-    for picture, label in pictures:
-        model_input = mnist_like_input(picture)
-        if model_input is not None:
-            images.append(model_input)
-            labels.append(label)
-    return np.stack(images), np.array(labels, np.uint8)
+    images, kept = mnist_like_inputs(picture for picture, _ in pictures)
+    return images, np.array([label for _, label in pictures], np.uint8)[kept]

@@ -10,6 +10,7 @@ Arrays: "ink" images are float32 `(H, W)` in [0, 1], 1 = full ink, 0 = paper.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cv2
@@ -92,6 +93,13 @@ def mnist_like_input(image: np.ndarray) -> np.ndarray | None:
     the picture is blank). Training sets and the samples store keep inputs in this form."""
     model_input = preprocess(image).model_input
     return None if model_input is None else (model_input * 255).round().astype(np.uint8)
+
+
+def mnist_like_inputs(images: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Many pictures at once: the uint8 `(N, 28, 28)` inputs of the non-blank ones, and a boolean
+    array saying which pictures those are (generated training pictures may come out blank)."""
+    inputs = [mnist_like_input(image) for image in images]
+    return np.stack([i for i in inputs if i is not None]), np.array([i is not None for i in inputs], bool)
 
 
 def to_working_size(image: np.ndarray) -> np.ndarray:

@@ -92,6 +92,12 @@ def render_strokes(strokes: list[np.ndarray], size: int = 280, width: int = 18) 
     return image
 
 
+def fashion_photo(item: np.ndarray, size: int = 280) -> np.ndarray:
+    """A Fashion-MNIST item (light on black) photographed whole-frame as a dark object on white
+    paper: how the benchmarks and tests show the model objects it never trained on."""
+    return 255 - cv2.resize(item, (size, size), interpolation=cv2.INTER_CUBIC)
+
+
 def usps(path: Path = SHARED_DATA / "usps" / "zip.train.gz") -> tuple[np.ndarray, np.ndarray]:
     """USPS digits as dark-on-paper uint8 `(N, 16, 16)` images and int labels."""
     with gzip.open(path, "rt") as stream:

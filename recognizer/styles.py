@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from recognizer.negatives import placed, stroke_width
-from recognizer.preprocess import mnist_like_input
+from recognizer.preprocess import mnist_like_inputs
 from recognizer.synthetic import CANVAS_SIDE, draw_on_paper
 
 FLAG_SLANT_DEG = (15.0, 60.0)  # below the horizontal: a 7's bar is level
@@ -90,19 +90,14 @@ def pen_seven(rng: np.random.Generator) -> np.ndarray:
     return 255 - placed(canvas, rng, max_rotation=8)
 
 
-def model_inputs(pictures: list[np.ndarray]) -> np.ndarray:
-    """Pictures -> uint8 `(N, 28, 28)` model inputs, as MNIST stores digits (blank ones dropped)."""
-    return np.stack([image for image in map(mnist_like_input, pictures) if image is not None])
-
-
 def flagged_ones(ones: np.ndarray, count: int, seed: int) -> np.ndarray:
     """`count` model inputs of flagged 1s made from the MNIST 1s `ones`."""
     rng = np.random.default_rng(seed)
     chosen = ones[rng.choice(len(ones), count, replace=len(ones) < count)]
-    return model_inputs([flagged_one(one, rng) for one in chosen])
+    return mnist_like_inputs(flagged_one(one, rng) for one in chosen)[0]
 
 
 def pen_sevens(count: int, seed: int) -> np.ndarray:
     """`count` model inputs of pen-drawn 7s."""
     rng = np.random.default_rng(seed)
-    return model_inputs([pen_seven(rng) for _ in range(count)])
+    return mnist_like_inputs(pen_seven(rng) for _ in range(count))[0]

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from recognizer import Status
 from recognizer.negatives import LETTERS
-from recognizer.shared_data import pendigits, render_strokes
+from recognizer.shared_data import fashion_photo, pendigits, render_strokes
 from recognizer.verdict import ANSWERED
 from tests.conftest import require_shared
 
@@ -77,7 +77,7 @@ def test_real_handwritten_digits_are_not_refused(recognizer):
 
 def test_photographed_objects_are_refused(recognizer, fashion):
     """Clothes, shoes and bags photographed dark on white paper, whole-frame."""
-    pictures = [255 - cv2.resize(item, (280, 280), interpolation=cv2.INTER_CUBIC) for item in fashion.x_test[-400:]]
+    pictures = [fashion_photo(item) for item in fashion.x_test[-400:]]
     seen = [r for r in recognizer.recognize_many(pictures) if r.model_input is not None]  # blank ones are `empty`
     refused = np.mean([r.status not in ANSWERED for r in seen])
     assert len(seen) >= 300 and refused >= 0.95, refused
