@@ -98,7 +98,11 @@ def main() -> None:
     samples = pendigits()
     rows = subsample(len(samples), args.limit, rng)
     predicted = recognize_all(recognizer, (render_strokes(samples[i].screen_strokes(280)) for i in rows), len(rows))
-    report("pendigits strokes", predicted, np.array([samples[i].label for i in rows]), 0.985)
+    labels = np.array([samples[i].label for i in rows])
+    report("pendigits strokes", predicted, labels, 0.985)
+    writers = Counter(samples[i].writer for i, p, t in zip(rows, predicted, labels, strict=True) if p != t)
+    print(f"  misread by writer (of {len({s.writer for s in samples})}): "
+          + ", ".join(f"writer {w} x{n}" for w, n in writers.most_common(6)))
 
     mnist = load_mnist(SHARED_DATA / "mnist" if (SHARED_DATA / "mnist").is_dir() else None)
     rows = subsample(len(mnist.y_test), args.limit or 2000, rng)
