@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from recognizer import Status
-from recognizer.preprocess import BOX, CANVAS, centre_by_mass, preprocess, stroke_width_px
+from recognizer.preprocess import (
+    BOX,
+    CANVAS,
+    centre_by_mass,
+    mnist_like_input,
+    mnist_like_inputs,
+    preprocess,
+    stroke_width_px,
+)
 from recognizer.synthetic import draw_on_paper
 
 SAMPLES = 200
@@ -50,6 +58,16 @@ def test_model_input_is_normalized_like_mnist(redrawn):
         assert max(np.ptp(rows), np.ptp(cols)) + 1 <= BOX + 2  # fitted into 20x20 (plus stroke growth)
         moments = cv2.moments(image)
         assert abs(moments["m10"] / moments["m00"] - 14) <= 1 and abs(moments["m01"] / moments["m00"] - 14) <= 1
+
+
+def test_many_pictures_at_once_match_one_at_a_time_in_order(mnist):
+    rng = np.random.default_rng(3)
+    pictures = [draw_on_paper(digit, rng) for digit in mnist.x_test[:300]]
+    pictures.insert(5, np.full((280, 280), 255, np.uint8))  # a blank one is reported, not kept
+    inputs, kept = mnist_like_inputs(iter(pictures))
+    singles = [mnist_like_input(picture) for picture in pictures]
+    assert kept.tolist() == [single is not None for single in singles] and not kept[5]
+    np.testing.assert_array_equal(inputs, np.stack([single for single in singles if single is not None]))
 
 
 @pytest.mark.parametrize("canvas", [np.zeros((280, 280, 4), np.uint8), np.full((280, 280, 3), 255, np.uint8),
