@@ -29,6 +29,7 @@ MNIST_STROKE_WIDTH = 2.5  # median over MNIST training digits (measured: 2.53), 
 MIN_INK_CONTRAST = 0.12  # darker than the paper by less than this is not ink
 MIN_DIGIT_SIZE = 0.04  # a digit's box spans at least this share of the picture's long side
 MIN_DIGIT_PIXELS = 8  # ... and at least this many pixels (specks are not digits)
+PICTURES_PER_CHUNK = 256  # canvas-sized pictures held in memory at once by mnist_like_inputs
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def mnist_like_inputs(images: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndar
     inputs: list[np.ndarray | None] = []
     with ThreadPoolExecutor() as pool:
         pictures = iter(images)
-        while chunk := list(itertools.islice(pictures, 256)):
+        while chunk := list(itertools.islice(pictures, PICTURES_PER_CHUNK)):
             inputs += pool.map(mnist_like_input, chunk)
     return np.stack([i for i in inputs if i is not None]), np.array([i is not None for i in inputs], bool)
 
