@@ -16,10 +16,10 @@ from streamlit_drawable_canvas import st_canvas
 from recognizer import InputError, Recognition, Recognizer, Status
 from recognizer.decode import ACCEPTED_FILE_TYPES, ImageSource
 from recognizer.display import pixel_grid, thumbnail_data_uri, to_uint8
-from recognizer.jobs import FineTuneJob, personal_models
 from recognizer.model import CLASS_NAMES, DEFAULT_MODEL_PATH
 from recognizer.preprocess import display_copy
-from recognizer.samples import SampleStore
+from recognizer.store.samples import SampleStore
+from recognizer.training.jobs import FineTuneJob, personal_models
 
 CANVAS_SIDE = 280
 MIN_SAMPLES_TO_TRAIN = 10

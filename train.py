@@ -20,8 +20,9 @@ from pathlib import Path
 
 import keras
 
-from recognizer.data import load_fashion_mnist, load_mnist
-from recognizer.finetune import (
+from recognizer.model import DEFAULT_MODEL_PATH
+from recognizer.training.data import load_fashion_mnist, load_mnist
+from recognizer.training.finetune import (
     FineTuneConfig,
     fine_tune,
     measure,
@@ -31,8 +32,7 @@ from recognizer.finetune import (
     split,
     write_personal_card,
 )
-from recognizer.model import DEFAULT_MODEL_PATH
-from recognizer.training import (
+from recognizer.training.trainer import (
     TrainingConfig,
     TrainingSet,
     calibrate,

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from recognizer.shared_data import pendigits
+from recognizer.training.shared_data import pendigits
 from tests.browser_driver import chromium, draw_strokes, open_canvas, running_app
 
 STAMP_PEN_UP_AND_ANSWER = """selector => {

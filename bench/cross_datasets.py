@@ -20,8 +20,8 @@ import numpy as np
 from PIL import Image
 
 from recognizer import Recognizer
-from recognizer.data import load_mnist
-from recognizer.shared_data import SHARED_DATA, optdigits, pendigits, render_strokes, usps
+from recognizer.training.data import load_mnist
+from recognizer.training.shared_data import SHARED_DATA, optdigits, pendigits, render_strokes, usps
 
 CHUNK = 256
 PAPER_COLOURS = [(250, 250, 250), (240, 230, 205), (205, 205, 205), (225, 235, 245)]

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from recognizer import Recognizer
-from recognizer.shared_data import SHARED_DATA, pendigits, render_strokes
+from recognizer.training.shared_data import SHARED_DATA, pendigits, render_strokes
 
 CANVAS = 280
 

@@ -3,7 +3,7 @@
 Each of the 30 pendigits writers plays one user: their digits are replayed as canvas strokes and
 preprocessed like app drawings; 30 of them (3 per digit, chosen at random) are the samples the
 user corrected or confirmed, and the writer's ~220 other digits measure the model before and
-after fine-tuning on those 30 (`recognizer.finetune`, the code behind `train.py --fine-tune`).
+after fine-tuning on those 30 (`recognizer.training.finetune`, the code behind `train.py --fine-tune`).
 Prints per writer: accuracy before -> after on their other digits, MNIST test accuracy after,
 the share of 1,000 photographed Fashion-MNIST test objects still refused after (fine-tuning
 replays no objects), and the fine-tuning time; then the means.
@@ -18,12 +18,12 @@ from collections import defaultdict
 import keras
 import numpy as np
 
-from recognizer.data import load_fashion_mnist, load_mnist
-from recognizer.finetune import FineTuneConfig, fine_tune
 from recognizer.model import DEFAULT_MODEL_PATH, CompiledModel
 from recognizer.preprocess import mnist_like_input, mnist_like_inputs
-from recognizer.shared_data import FASHION_MNIST, SHARED_DATA, fashion_photo, pendigits, render_strokes
-from recognizer.training import as_model_input, evaluate
+from recognizer.training.data import load_fashion_mnist, load_mnist
+from recognizer.training.finetune import FineTuneConfig, fine_tune
+from recognizer.training.shared_data import FASHION_MNIST, SHARED_DATA, fashion_photo, pendigits, render_strokes
+from recognizer.training.trainer import as_model_input, evaluate
 from recognizer.verdict import ANSWERED, judge
 
 CANVAS = 280

@@ -17,7 +17,7 @@ import numpy as np
 from recognizer import Recognizer
 from recognizer.decode import load_image
 from recognizer.model import DEFAULT_MODEL_PATH, DIGITS
-from recognizer.shared_data import real_digits
+from recognizer.training.shared_data import real_digits
 
 
 def naive_model_input(path: Path) -> np.ndarray:

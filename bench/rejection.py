@@ -22,11 +22,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from recognizer import Recognizer, Status
 from recognizer.calibration import expected_calibration_error, logits_of, softmax
-from recognizer.data import IDX_FILES, load_mnist, read_idx
 from recognizer.model import DEFAULT_MODEL_PATH, DIGITS
-from recognizer.negatives import HELD_OUT_FONTS, LETTERS, as_user_picture, fitted_text, several_digits
-from recognizer.shared_data import FASHION_MNIST, SHARED_DATA, fashion_photo, real_digits
-from recognizer.synthetic import CANVAS_SIDE
+from recognizer.training.data import IDX_FILES, load_mnist, read_idx
+from recognizer.training.negatives import HELD_OUT_FONTS, LETTERS, as_user_picture, fitted_text, several_digits
+from recognizer.training.shared_data import FASHION_MNIST, SHARED_DATA, fashion_photo, real_digits
+from recognizer.training.synthetic import CANVAS_SIDE
 from recognizer.verdict import ANSWERED, REJECT_AT, judge, rejection_probability
 
 TRUETYPE_FONTS = sorted(Path("/usr/share/fonts/truetype").glob("*/*.ttf"))

@@ -24,7 +24,7 @@ from recognizer import Recognizer
 from recognizer.cli import FILES_PER_BATCH, batches
 from recognizer.decode import load_image
 from recognizer.preprocess import preprocess
-from recognizer.shared_data import pendigits, render_strokes
+from recognizer.training.shared_data import pendigits, render_strokes
 
 
 def median_ms(action: Callable[[], object], repeats: int) -> float:

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from recognizer.shared_data import FASHION_MNIST, SHARED_DATA  # noqa: E402
+from recognizer.training.shared_data import FASHION_MNIST, SHARED_DATA  # noqa: E402
 
 
 def require(available: bool, what: str) -> None:
@@ -39,14 +39,14 @@ def recognizer():
 
 @pytest.fixture(scope="session")
 def mnist():
-    from recognizer.data import load_mnist
+    from recognizer.training.data import load_mnist
 
     return load_mnist(require_shared("mnist"))
 
 
 @pytest.fixture(scope="session")
 def fashion():
-    from recognizer.data import load_fashion_mnist
+    from recognizer.training.data import load_fashion_mnist
 
     require(FASHION_MNIST.is_dir(), f"Fashion-MNIST in {FASHION_MNIST} (apt-get install dataset-fashion-mnist)")
     return load_fashion_mnist(FASHION_MNIST)

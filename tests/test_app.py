@@ -122,7 +122,7 @@ def test_two_digits_side_by_side_are_called_several(app):
 
 
 def test_a_correction_is_kept_shown_and_deletable(app, tmp_path):
-    from recognizer.samples import SampleStore
+    from recognizer.store.samples import SampleStore
 
     upload(app, ("seven.png", png(written(7))))
     app.segmented_control[0].set_value("1").run()
@@ -136,7 +136,7 @@ def test_a_correction_is_kept_shown_and_deletable(app, tmp_path):
 
 
 def test_right_confirms_the_answer(app, tmp_path):
-    from recognizer.samples import SampleStore
+    from recognizer.store.samples import SampleStore
 
     upload(app, ("four.png", png(written(4))))
     app.segmented_control[0].set_value("✓ Right").run()
@@ -145,7 +145,7 @@ def test_right_confirms_the_answer(app, tmp_path):
 
 
 def test_samples_zip_can_be_imported_and_training_needs_enough_samples(app, tmp_path):
-    from recognizer.samples import SampleStore
+    from recognizer.store.samples import SampleStore
 
     source = SampleStore(tmp_path / "elsewhere.sqlite3")
     for digit in (2, 3):
@@ -160,7 +160,7 @@ def test_samples_zip_can_be_imported_and_training_needs_enough_samples(app, tmp_
 def test_my_samples_are_shown_a_page_at_a_time(tmp_path, monkeypatch):
     import streamlit as st
 
-    from recognizer.samples import SampleStore
+    from recognizer.store.samples import SampleStore
 
     store = SampleStore(tmp_path / "samples.sqlite3")
     picture = written(5)

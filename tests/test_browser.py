@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recognizer.shared_data import PenDigit, pendigits, real_digits, render_strokes
+from recognizer.training.shared_data import PenDigit, pendigits, real_digits, render_strokes
 from tests.browser_driver import CANVAS, CHROMIUM, PREDICTION, chromium, draw_strokes, open_canvas, running_app
 from tests.conftest import ROOT, require, require_shared
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from recognizer import Status
-from recognizer.shared_data import real_digits
+from recognizer.training.shared_data import real_digits
 from tests.conftest import require_shared
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX  # a stroke font: reads like careful handwriting

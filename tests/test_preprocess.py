@@ -17,7 +17,7 @@ from recognizer.preprocess import (
     preprocess,
     stroke_width_px,
 )
-from recognizer.synthetic import draw_on_paper
+from recognizer.training.synthetic import draw_on_paper
 
 SAMPLES = 200
 

@@ -14,8 +14,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from recognizer import Status
-from recognizer.negatives import LETTERS
-from recognizer.shared_data import fashion_photo, pendigits, render_strokes
+from recognizer.training.negatives import LETTERS
+from recognizer.training.shared_data import fashion_photo, pendigits, render_strokes
 from recognizer.verdict import ANSWERED
 from tests.conftest import require_shared
 
@@ -84,7 +84,7 @@ def test_photographed_objects_are_refused(recognizer, fashion):
 
 
 def test_flagged_ones_of_real_writers_are_read_as_one(recognizer):
-    """pendigits' writers flag their 1s (see recognizer/styles.py); MNIST-only training read
+    """pendigits' writers flag their 1s (see recognizer/training/styles.py); MNIST-only training read
     about one in five of them as a 7."""
     require_shared("pendigits")
     ones = [render_strokes(d.screen_strokes(280)) for d in pendigits() if d.label == 1][::2]  # 390, all writers

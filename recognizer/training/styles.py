@@ -20,9 +20,9 @@ import itertools
 import cv2
 import numpy as np
 
-from recognizer.negatives import placed, stroke_width
 from recognizer.preprocess import mnist_like_inputs
-from recognizer.synthetic import CANVAS_SIDE, draw_on_paper
+from recognizer.training.negatives import placed, stroke_width
+from recognizer.training.synthetic import CANVAS_SIDE, draw_on_paper
 
 FLAG_SLANT_DEG = (15.0, 60.0)  # below the horizontal: a 7's bar is level
 MIN_FLAG_TO_STEM_DEG = 25.0  # a 7's stem leans far under its bar; a 1's stem stands

@@ -23,13 +23,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from recognizer.data import Mnist
 from recognizer.decode import ImageSource, load_image
 from recognizer.errors import InputError
-from recognizer.negatives import negative_examples
 from recognizer.preprocess import mnist_like_input
-from recognizer.samples import SampleStore, default_data_dir, read_samples_zip
-from recognizer.training import AugmentedBatches, TrainingConfig, evaluate
+from recognizer.store.samples import SampleStore, default_data_dir, read_samples_zip
+from recognizer.training.data import Mnist
+from recognizer.training.negatives import negative_examples
+from recognizer.training.trainer import AugmentedBatches, TrainingConfig, evaluate
 
 Progress = Callable[[int, int], None]  # (epochs done, epochs in all)
 

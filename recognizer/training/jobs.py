@@ -14,9 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from recognizer.finetune import personal_model_path, personal_models_dir
+from recognizer.training.finetune import personal_model_path, personal_models_dir
 
-TRAIN_SCRIPT = Path(__file__).resolve().parent.parent / "train.py"
+TRAIN_SCRIPT = Path(__file__).resolve().parents[2] / "train.py"
 MNIST_DIR_VARIABLE = "DIGIT_LENS_MNIST_DIR"  # local MNIST files for machines without internet
 EPOCH_LINE = re.compile(r"^epoch (\d+)/(\d+)$", re.MULTILINE)
 

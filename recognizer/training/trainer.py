@@ -12,13 +12,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from recognizer.augment import Augmentation
 from recognizer.calibration import expected_calibration_error, fit_temperature, logits_of, set_temperature, softmax
-from recognizer.data import Mnist
 from recognizer.model import CLASS_NAMES, DIGITS, NUM_CLASSES, CompiledModel, build_model
-from recognizer.negatives import TRAINING_FONTS, negative_examples
 from recognizer.preprocess import PREPROCESSING_VERSION
-from recognizer.styles import flagged_ones, pen_sevens
+from recognizer.training.augment import Augmentation
+from recognizer.training.data import Mnist
+from recognizer.training.negatives import TRAINING_FONTS, negative_examples
+from recognizer.training.styles import flagged_ones, pen_sevens
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def evaluate_drawn(model: keras.Model, mnist: Mnist, count: int = 2000, seed: in
     """Accuracy on MNIST test digits redrawn dark on a 280x280 canvas and sent through the full
     preprocessing, i.e. the path every user input takes."""
     from recognizer.recognize import Recognizer
-    from recognizer.synthetic import draw_on_paper
+    from recognizer.training.synthetic import draw_on_paper
 
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(mnist.x_test), count, replace=False)
@@ -258,12 +258,12 @@ def write_model_card(
             "sha256_of_decoded_arrays": mnist.fingerprint(),
             "train_images_used": len(mnist.x_train) - config.validation_size,
             "validation_images_held_out": config.validation_size,
-            "generated_negatives": "recognizer/negatives.py: letters in Hershey fonts "
+            "generated_negatives": "recognizer/training/negatives.py: letters in Hershey fonts "
                                    f"{'/'.join(map(str, sorted(TRAINING_FONTS)))}, scribbles, shapes, blobs, textures "
                                    "(class 10); 2-3 MNIST training digits side by side (class 11)",
             "photographed_objects": {"source": objects.source, "training_items_only": True,
                                      "sha256_of_decoded_x_train": objects.fingerprint()["x_train"]},
-            "added_digit_styles": "recognizer/styles.py: MNIST training 1s redrawn as pen strokes with a flag "
+            "added_digit_styles": "recognizer/training/styles.py: MNIST training 1s redrawn as pen strokes with a flag "
                                   "(and a foot); pen-drawn 7s",
         },
         "classes": list(CLASS_NAMES),

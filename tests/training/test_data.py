@@ -7,7 +7,7 @@ import gzip
 import numpy as np
 import pytest
 
-from recognizer.data import IDX_FILES, load_idx_set, read_idx
+from recognizer.training.data import IDX_FILES, load_idx_set, read_idx
 
 
 def test_a_folder_without_the_files_is_named(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recognizer.styles import (
+from recognizer.training.styles import (
     FLAG_SLANT_DEG,
     SEVEN_BAR_SLANT_DEG,
     centre_line,

@@ -20,7 +20,7 @@ import numpy as np
 
 from recognizer.model import NOT_A_DIGIT, SEVERAL_DIGITS
 from recognizer.preprocess import mnist_like_inputs
-from recognizer.synthetic import CANVAS_SIDE, draw_on_paper
+from recognizer.training.synthetic import CANVAS_SIDE, draw_on_paper
 
 # Letters that do not double as digits (no O o Q D for 0, I l i j J for 1, Z z for 2, S s for 5,
 # B for 8, b G for 6, a d g q for 9, T for 7, A for 4, y for 4/9)

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer import negatives
 from recognizer.model import NOT_A_DIGIT, SEVERAL_DIGITS
+from recognizer.training import negatives
 
 
 def line(start: tuple[int, int], end: tuple[int, int]) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from recognizer import InputError
-from recognizer.samples import SCHEMA_VERSION, SampleStore, default_data_dir, read_samples_zip
+from recognizer.store.samples import SCHEMA_VERSION, SampleStore, default_data_dir, read_samples_zip
 from tests.conftest import ROOT
 
 
@@ -90,8 +90,8 @@ def test_a_writer_killed_mid_write_leaves_a_sound_file(tmp_path):
     path = tmp_path / "samples.sqlite3"
     SampleStore(path)
     writer = subprocess.Popen([sys.executable, "-c", (
-        "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; from recognizer.samples import "
-        "SampleStore; from tests.test_samples import drawing; store = SampleStore(Path(sys.argv[2]));\n"
+        "import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; from recognizer.store.samples import "
+        "SampleStore; from tests.store.test_samples import drawing; store = SampleStore(Path(sys.argv[2]));\n"
         "while True: store.add(drawing(7), 7)"), str(ROOT), str(path)])
     try:
         deadline = time.monotonic() + 60

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-SHARED_DATA = Path(os.environ.get("DIGIT_LENS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED_DATA = Path(os.environ.get("DIGIT_LENS_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")  # Debian's package dataset-fashion-mnist
 PENDIGITS_BOX = 500  # tablet units; y grows upwards
 

@@ -6,11 +6,11 @@ import keras
 import numpy as np
 import pytest
 
-from recognizer.finetune import split
-from recognizer.jobs import FineTuneJob, personal_models
 from recognizer.model import NUM_CLASSES
-from recognizer.samples import SampleStore
-from tests.test_samples import drawing
+from recognizer.store.samples import SampleStore
+from recognizer.training.finetune import split
+from recognizer.training.jobs import FineTuneJob, personal_models
+from tests.store.test_samples import drawing
 
 
 def test_split_holds_out_a_share_of_each_digit_but_trains_on_every_digit():
