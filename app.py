@@ -18,8 +18,9 @@ from recognizer.decode import ACCEPTED_FILE_TYPES, ImageSource
 from recognizer.display import pixel_grid, thumbnail_data_uri, to_uint8
 from recognizer.model import CLASS_NAMES, DEFAULT_MODEL_PATH
 from recognizer.preprocess import display_copy
+from recognizer.store.personal_models import personal_models
 from recognizer.store.samples import SampleStore
-from recognizer.training.jobs import FineTuneJob, personal_models
+from recognizer.training.jobs import FineTuneJob
 
 CANVAS_SIDE = 280
 MIN_SAMPLES_TO_TRAIN = 10

@@ -21,13 +21,13 @@ from pathlib import Path
 import keras
 
 from recognizer.model import DEFAULT_MODEL_PATH
+from recognizer.store.personal_models import personal_model_path
 from recognizer.training.data import load_fashion_mnist, load_mnist
 from recognizer.training.finetune import (
     FineTuneConfig,
     fine_tune,
     measure,
     model_inputs,
-    personal_model_path,
     read_samples,
     split,
     write_personal_card,

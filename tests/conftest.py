@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -28,6 +29,15 @@ def require_shared(relative: str) -> Path:
     path = SHARED_DATA / relative
     require(path.exists(), str(path))
     return path
+
+
+def modules_loaded_by(code: str, packages: tuple[str, ...]) -> list[str]:
+    """The modules of `packages` that a fresh interpreter has loaded after running `code`, whatever
+    earlier tests imported: what a serving process pays for at start-up."""
+    probe = code + f"\nimport sys; print(' '.join(m for m in sys.modules if m.startswith({packages!r})))"
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.split()
 
 
 @pytest.fixture(scope="session")

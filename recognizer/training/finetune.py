@@ -26,7 +26,7 @@ import numpy as np
 from recognizer.decode import ImageSource, load_image
 from recognizer.errors import InputError
 from recognizer.preprocess import mnist_like_input
-from recognizer.store.samples import SampleStore, default_data_dir, read_samples_zip
+from recognizer.store.samples import SampleStore, read_samples_zip
 from recognizer.training.data import Mnist
 from recognizer.training.negatives import negative_examples
 from recognizer.training.trainer import AugmentedBatches, TrainingConfig, evaluate
@@ -122,16 +122,6 @@ def fine_tune(base: keras.Model, images: np.ndarray, labels: np.ndarray, mnist: 
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="sparse_categorical_crossentropy")
     model.fit(batches, epochs=config.epochs, verbose=0, callbacks=[ProgressCallback(progress, config.epochs)])
     return model, time.perf_counter() - started
-
-
-def personal_models_dir() -> Path:
-    """Personal models are user data: they live beside the samples, not in the repository."""
-    return default_data_dir() / "models"
-
-
-def personal_model_path() -> Path:
-    """A new file name: personal models are versioned by the time they were made."""
-    return personal_models_dir() / time.strftime("digits-personal-%Y%m%d-%H%M%S.keras", time.gmtime())
 
 
 def write_personal_card(path: Path, *, base_path: Path, samples_path: Path, config: FineTuneConfig,

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from recognizer.training.finetune import personal_model_path, personal_models_dir
+from recognizer.store.personal_models import personal_model_path
 
 TRAIN_SCRIPT = Path(__file__).resolve().parents[2] / "train.py"
 MNIST_DIR_VARIABLE = "DIGIT_LENS_MNIST_DIR"  # local MNIST files for machines without internet
@@ -54,7 +54,3 @@ class FineTuneJob:
     def card(self) -> dict:
         return json.loads(self.out.with_suffix(".json").read_text())
 
-
-def personal_models() -> list[Path]:
-    """Personal models in the data directory, newest first (their names hold the time)."""
-    return sorted(personal_models_dir().glob("digits-personal-*.keras"), reverse=True)

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from recognizer.model import NUM_CLASSES
+from recognizer.store.personal_models import personal_models
 from recognizer.store.samples import SampleStore
 from recognizer.training.finetune import split
-from recognizer.training.jobs import FineTuneJob, personal_models
+from recognizer.training.jobs import FineTuneJob
 from tests.store.test_samples import drawing
 
 
