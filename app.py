@@ -5,8 +5,9 @@ Layout only: every picture and number shown comes from `recognizer`.
 
 from __future__ import annotations
 
+import logging
 import time
-from pathlib import Path
+from functools import partial
 
 import altair as alt
 import pandas as pd
@@ -18,14 +19,17 @@ from recognizer.decode import ACCEPTED_FILE_TYPES, ImageSource
 from recognizer.display import pixel_grid, thumbnail_data_uri, to_uint8
 from recognizer.model import CLASS_NAMES, DEFAULT_MODEL_PATH
 from recognizer.preprocess import display_copy
-from recognizer.store.personal_models import personal_models
-from recognizer.store.samples import SampleStore
+from recognizer.store.backends import open_store
+from recognizer.store.interface import Store
+from recognizer.store.owners import LOCAL, Owner, keeper_of_samples
+from recognizer.store.session_store import SessionStore
 from recognizer.training.jobs import FineTuneJob
 
 CANVAS_SIDE = 280
 MIN_SAMPLES_TO_TRAIN = 10
 SAMPLES_PER_ROW = 8
 SAMPLES_PER_PAGE = 6 * SAMPLES_PER_ROW
+SHIPPED_MODEL = "shipped"
 RIGHT = "✓ Right"
 WINNER_COLOUR, OTHER_COLOUR = "#e4572e", "#9aa5b1"
 ABOUT = """
@@ -47,9 +51,38 @@ def load_recognizer(path: str) -> Recognizer:
 
 
 @st.cache_resource
-def sample_store() -> SampleStore:
-    """The corrections database ($DIGIT_LENS_DATA_DIR or ~/.digit-lens), shared by every session."""
-    return SampleStore()
+def kept_store() -> Store:
+    """The store of kept samples (SQLite under $DIGIT_LENS_DATA_DIR, or PostgreSQL when
+    $DIGIT_LENS_DATABASE_URL is set), shared by every session: each call names its owner."""
+    return open_store()
+
+
+def sign_in_configured() -> bool:
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+@st.cache_resource
+def warn_operator_once(address: str) -> None:
+    """Once per server: tell whoever started it why no one's corrections are kept."""
+    logging.getLogger("digit_lens").warning(
+        "Digit Lens is served on %s without sign-in, so every visitor is anonymous and no corrections are kept "
+        "beyond a browser session. To keep each person's samples, add an [auth] section (OpenID Connect) to "
+        ".streamlit/secrets.toml (README: 'Serving many people'), or bind server.address to localhost for one "
+        "local user.", address or "every network address")
+
+
+def visitor() -> tuple[Owner, Store]:
+    """Who is using the page and where their samples live. Decided from the signed identity
+    cookie (`st.user`) and the server's own configured address, never from request headers."""
+    address = st.get_option("server.address") or ""
+    owner = keeper_of_samples(st.user.to_dict(), sign_in_configured=sign_in_configured(), server_address=address)
+    if owner is not None:
+        return owner, kept_store()
+    if not sign_in_configured():
+        warn_operator_once(address)
+    if "anonymous" not in st.session_state:  # lives and dies with this browser session
+        st.session_state["anonymous"] = (Owner.anonymous(), SessionStore())
+    return st.session_state["anonymous"]
 
 
 def main() -> None:
@@ -58,34 +91,54 @@ def main() -> None:
     st.caption("Handwritten digit recognition that shows what the model sees.")
     with st.expander("About: why MNIST models fail on real pictures"):
         st.markdown(ABOUT)
-    recognizer = load_recognizer(model_choice_ui())
+    owner, store = visitor()
+    account_ui(owner)
+    recognizer = load_recognizer(model_choice_ui(owner, store))
     draw, upload, camera, mine = st.tabs([":material/draw: Draw", ":material/upload: Upload",
                                           ":material/photo_camera: Camera", ":material/collections: My samples"])
     with draw:
-        draw_ui(recognizer)
+        draw_ui(recognizer, owner, store)
     with upload:
-        upload_ui(recognizer)
+        upload_ui(recognizer, owner, store)
     with camera:
-        camera_ui(recognizer)
+        camera_ui(recognizer, owner, store)
     with mine:
-        my_samples_ui()
+        my_samples_ui(owner, store)
 
 
-def model_choice_ui() -> str:
-    """Sidebar: the shipped model or one of the personal models made from the user's samples."""
-    options = [str(DEFAULT_MODEL_PATH), *map(str, personal_models())]
-    return st.sidebar.selectbox("Model", options, key="model_path", format_func=model_label,
-                                help="Personal models are fine-tuned on the samples in “My samples”.")
+def account_ui(owner: Owner) -> None:
+    """Sidebar: who is signed in, and what happens to an anonymous visitor's corrections."""
+    if owner == LOCAL:
+        st.sidebar.caption("Your samples are kept on this computer.")
+    elif not owner.is_anonymous:
+        st.sidebar.caption(f"Signed in as {st.user.get('name') or st.user.get('email') or 'you'}.")
+        st.sidebar.button("Sign out", on_click=st.logout)
+    elif sign_in_configured():
+        st.sidebar.info("Your corrections are kept only in this browser tab and are gone when you close it. "
+                        "Sign in to keep them and to train your own model.")
+        st.sidebar.button("Sign in", on_click=st.login, type="primary")
+    else:
+        st.sidebar.info("Your corrections are kept only in this browser tab: this server keeps no one's data.")
 
 
-def model_label(path: str) -> str:
-    if path == str(DEFAULT_MODEL_PATH):
+def model_choice_ui(owner: Owner, store: Store) -> str:
+    """Sidebar: the shipped model or one of this person's personal models; returns a model file."""
+    choice = st.sidebar.selectbox("Model", [SHIPPED_MODEL, *store.personal_models(owner)], key="model_choice",
+                                  format_func=model_label,
+                                  help="Personal models are fine-tuned on the samples in “My samples”.")
+    if choice == SHIPPED_MODEL:
+        return str(DEFAULT_MODEL_PATH)
+    return str(store.personal_model_file(owner, choice))
+
+
+def model_label(name: str) -> str:
+    if name == SHIPPED_MODEL:
         return "Shipped model (MNIST)"
-    return "Personal model of " + Path(path).stem.removeprefix("digits-personal-")
+    return "Personal model of " + name.removeprefix("digits-personal-").removesuffix(".keras")
 
 
 @st.fragment
-def draw_ui(recognizer: Recognizer) -> None:
+def draw_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     """A fragment: a new stroke reruns only this part of the page, which keeps answers quick."""
     canvas_column, answer_column = st.columns([1, 1])
     with canvas_column:
@@ -99,28 +152,28 @@ def draw_ui(recognizer: Recognizer) -> None:
             st.info("Draw a digit on the canvas: the answer appears when you lift the pen.")
             return
         answer_ui(result)
-        feedback_ui(result, canvas.image_data, "draw", recognizer)
+        feedback_ui(result, canvas.image_data, "draw", recognizer, owner, store)
     stages_ui(result)
 
 
-def upload_ui(recognizer: Recognizer) -> None:
+def upload_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     files = st.file_uploader("Pictures of digits (one digit per picture)", type=ACCEPTED_FILE_TYPES,
                              accept_multiple_files=True)
     if not files:
         st.info("Upload one or more photos, scans or drawings of a single digit each.")
     elif len(files) == 1:
-        single_picture_ui(recognizer, files[0].getvalue(), "upload")
+        single_picture_ui(recognizer, files[0].getvalue(), "upload", owner, store)
     else:
         results_table_ui(files, recognizer.recognize_many([file.getvalue() for file in files]))
 
 
-def camera_ui(recognizer: Recognizer) -> None:
+def camera_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     photo = st.camera_input("Hold one handwritten digit up to the camera")
     if photo is not None:
-        single_picture_ui(recognizer, photo.getvalue(), "camera")
+        single_picture_ui(recognizer, photo.getvalue(), "camera", owner, store)
 
 
-def single_picture_ui(recognizer: Recognizer, data: bytes, origin: str) -> None:
+def single_picture_ui(recognizer: Recognizer, data: bytes, origin: str, owner: Owner, store: Store) -> None:
     try:
         result = recognizer.recognize(data)
     except InputError as error:
@@ -131,11 +184,12 @@ def single_picture_ui(recognizer: Recognizer, data: bytes, origin: str) -> None:
         st.image(result.stages[0].image, caption="Your picture", width="stretch")
     with answer_column:
         answer_ui(result)
-        feedback_ui(result, data, origin, recognizer)
+        feedback_ui(result, data, origin, recognizer, owner, store)
     stages_ui(result)
 
 
-def feedback_ui(result: Recognition, picture: ImageSource, origin: str, recognizer: Recognizer) -> None:
+def feedback_ui(result: Recognition, picture: ImageSource, origin: str, recognizer: Recognizer, owner: Owner,
+                store: Store) -> None:
     """"Right" or the right digit, under every answer the model gave: each click keeps the
     picture with its label in "My samples", for fine-tuning a personal model."""
     if result.model_input is None:
@@ -143,10 +197,11 @@ def feedback_ui(result: Recognition, picture: ImageSource, origin: str, recogniz
     options = ([RIGHT] if result.digit is not None else []) + [str(d) for d in range(10)]
     st.segmented_control("Was it right? If not, which digit is it?", options, key=f"feedback-{origin}",
                          on_change=keep_sample, args=(f"feedback-{origin}", result, picture, origin,
-                                                      recognizer.model.version))
+                                                      recognizer.model.version, owner, store))
 
 
-def keep_sample(key: str, result: Recognition, picture: ImageSource, origin: str, version: str) -> None:
+def keep_sample(key: str, result: Recognition, picture: ImageSource, origin: str, version: str, owner: Owner,
+                store: Store) -> None:
     """Store the clicked label once, then clear the choice so the next click counts again."""
     choice = st.session_state[key]
     st.session_state[key] = None
@@ -154,7 +209,7 @@ def keep_sample(key: str, result: Recognition, picture: ImageSource, origin: str
         return
     label = result.digit if choice == RIGHT else int(choice)
     try:
-        sample_store().add(picture, label, predicted=result.digit, probabilities=result.probabilities,
+        store.add(owner, picture, label, predicted=result.digit, probabilities=result.probabilities,
                            model_version=version, origin=origin)
     except InputError as error:
         st.toast(str(error), icon="⚠️")
@@ -229,39 +284,40 @@ def results_table_ui(files: list, results: list[Recognition]) -> None:
     st.download_button("Download results (CSV)", export.to_csv(index=False), "digit-lens-results.csv", "text/csv")
 
 
-def my_samples_ui() -> None:
-    """The kept samples as a grid (delete any), zip export and import, and fine-tuning."""
-    store = sample_store()
-    count = store.count()
-    st.caption(f"{count} samples kept in {store.path}, newest first. Each click on “Right” or a digit under an "
-               "answer adds one.")
+def my_samples_ui(owner: Owner, store: Store) -> None:
+    """This person's samples as a grid (delete any), zip export and import, and fine-tuning."""
+    count = store.count(owner)
+    where = ("only in this browser tab (sign in to keep them)" if owner.is_anonymous else
+             "on this server" if owner == LOCAL else "with your account, for you alone")
+    st.caption(f"{count} samples kept {where}, newest first. Each click on “Right” or a digit under an answer "
+               "adds one.")
     pages = max(1, -(-count // SAMPLES_PER_PAGE))
     page = st.number_input(f"Page (of {pages})", 1, pages, 1) if pages > 1 else 1
-    samples = store.samples(SAMPLES_PER_PAGE, (page - 1) * SAMPLES_PER_PAGE, newest_first=True)
+    samples = store.samples(owner, SAMPLES_PER_PAGE, (page - 1) * SAMPLES_PER_PAGE, newest_first=True)
     for start in range(0, len(samples), SAMPLES_PER_ROW):
         for column, sample in zip(st.columns(SAMPLES_PER_ROW), samples[start : start + SAMPLES_PER_ROW], strict=False):
             with column:
                 said = "" if sample.predicted == sample.label else (
                     " (model: none)" if sample.predicted is None else f" (model: {sample.predicted})")
                 st.image(display_copy(sample.original), caption=f"{sample.label}{said}", width=90)
-                st.button("Delete", key=f"delete-{sample.id}", on_click=store.delete, args=(sample.id,))
+                st.button("Delete", key=f"delete-{sample.id}", on_click=store.delete, args=(owner, sample.id))
     export_column, import_column = st.columns(2)
     with export_column:
-        # store.export_zip is called on click, not on every rerun of the page
-        st.download_button("Export all (zip of PNGs + labels.csv)", store.export_zip,
+        # the zip is made on click, not on every rerun of the page
+        st.download_button("Export all (zip of PNGs + labels.csv)", partial(store.export_zip, owner),
                            "digit-lens-samples.zip", "application/zip", disabled=not count)
     with import_column:
-        import_ui(store)
-    fine_tune_ui(count, store)
+        import_ui(owner, store)
+    fine_tune_ui(count, owner, store)
 
 
-def import_ui(store: SampleStore) -> None:
+def import_ui(owner: Owner, store: Store) -> None:
     archive = st.file_uploader("Import samples (a zip exported from Digit Lens)", type=["zip"], key="import")
     if archive is None or st.session_state.get("imported") == archive.file_id:
         return
     st.session_state["imported"] = archive.file_id  # the uploader keeps the file: import it once
     try:
-        added, problems = store.import_zip(archive.getvalue())
+        added, problems = store.import_zip(owner, archive.getvalue())
     except InputError as error:
         st.error(str(error))
         return
@@ -272,10 +328,12 @@ def import_ui(store: SampleStore) -> None:
 
 
 @st.fragment
-def fine_tune_ui(sample_count: int, store: SampleStore) -> None:
+def fine_tune_ui(sample_count: int, owner: Owner, store: Store) -> None:
     """Start `train.py --fine-tune` in the background and follow it; the page stays usable."""
     st.subheader("Your personal model")
     job: FineTuneJob | None = st.session_state.get("fine_tune_job")
+    if job is not None and job.owner != owner:
+        job = None  # someone else's job is not shown
     if job is not None and job.running:
         st.progress(job.progress(), text="Learning your handwriting… (you can keep drawing meanwhile)")
         time.sleep(1)
@@ -292,9 +350,10 @@ def fine_tune_ui(sample_count: int, store: SampleStore) -> None:
                    f"{after['mnist_test_accuracy']:.2%}. Choose it under “Model” in the sidebar.")
     elif job is not None:
         st.error(f"Training stopped:\n\n{job.failure()}")
-    if st.button("Train my personal model", disabled=sample_count < MIN_SAMPLES_TO_TRAIN,
-                 help=f"Needs at least {MIN_SAMPLES_TO_TRAIN} samples; about a minute for 30."):
-        st.session_state["fine_tune_job"] = FineTuneJob(store.path)
+    if st.button("Train my personal model", disabled=owner.is_anonymous or sample_count < MIN_SAMPLES_TO_TRAIN,
+                 help="Sign in first: a personal model is kept with your account." if owner.is_anonymous else
+                 f"Needs at least {MIN_SAMPLES_TO_TRAIN} samples; about a minute for 30."):
+        st.session_state["fine_tune_job"] = FineTuneJob(store, owner)
         st.rerun()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -11,6 +12,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from recognizer import Status
+from recognizer.store.owners import LOCAL
+from recognizer.store.sqlite_store import SQLiteStore
 from tests.conftest import ROOT
 
 
@@ -37,13 +40,28 @@ def ambiguous(recognizer) -> np.ndarray:
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch) -> AppTest:
-    """The page with its own empty samples folder (the store is cached per process: cleared)."""
+def local_server(tmp_path, monkeypatch) -> Iterator[None]:
+    """A server bound to localhost without sign-in (the project's config), with its own empty
+    samples folder (the store is cached per process: cleared)."""
     import streamlit as st
+    from streamlit import config
 
     monkeypatch.setenv("DIGIT_LENS_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DIGIT_LENS_DATABASE_URL", raising=False)
+    address = config.get_option("server.address")
+    config.set_option("server.address", "localhost")
     st.cache_resource.clear()
+    yield
+    config.set_option("server.address", address)
+
+
+@pytest.fixture
+def app(local_server) -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+
+def local_samples(folder) -> SQLiteStore:
+    return SQLiteStore(folder / "samples.sqlite3")
 
 
 def letter(text: str = "W") -> np.ndarray:
@@ -122,51 +140,39 @@ def test_two_digits_side_by_side_are_called_several(app):
 
 
 def test_a_correction_is_kept_shown_and_deletable(app, tmp_path):
-    from recognizer.store.samples import SampleStore
-
     upload(app, ("seven.png", png(written(7))))
     app.segmented_control[0].set_value("1").run()
     assert not app.exception
-    [sample] = SampleStore(tmp_path / "samples.sqlite3").samples()
+    [sample] = local_samples(tmp_path).samples(LOCAL)
     assert (sample.label, sample.predicted, sample.source) == (1, 7, "upload")
     assert sample.model_version.startswith("digits@")
     assert "1 (model: 7)" in [caption for image in app.get("image") for caption in image.captions]  # My samples
     app.button(key=f"delete-{sample.id}").click().run()
-    assert SampleStore(tmp_path / "samples.sqlite3").count() == 0
+    assert local_samples(tmp_path).count(LOCAL) == 0
 
 
 def test_right_confirms_the_answer(app, tmp_path):
-    from recognizer.store.samples import SampleStore
-
     upload(app, ("four.png", png(written(4))))
     app.segmented_control[0].set_value("✓ Right").run()
-    assert [s.label for s in SampleStore(tmp_path / "samples.sqlite3").samples()] == [4]
+    assert [s.label for s in local_samples(tmp_path).samples(LOCAL)] == [4]
     assert app.segmented_control[0].value is None  # cleared: the next click counts again
 
 
 def test_samples_zip_can_be_imported_and_training_needs_enough_samples(app, tmp_path):
-    from recognizer.store.samples import SampleStore
-
-    source = SampleStore(tmp_path / "elsewhere.sqlite3")
+    source = SQLiteStore(tmp_path / "elsewhere.sqlite3")
     for digit in (2, 3):
-        source.add(written(digit), digit)
-    app.get("file_uploader")[1].set_value([("mine.zip", source.export_zip(), "application/zip")]).run()
+        source.add(LOCAL, written(digit), digit)
+    app.get("file_uploader")[1].set_value([("mine.zip", source.export_zip(LOCAL), "application/zip")]).run()
     assert not app.exception
-    assert SampleStore(tmp_path / "samples.sqlite3").count() == 2
+    assert local_samples(tmp_path).count(LOCAL) == 2
     train_button = next(b for b in app.button if b.label == "Train my personal model")
     assert train_button.disabled  # 2 < MIN_SAMPLES_TO_TRAIN
 
 
-def test_my_samples_are_shown_a_page_at_a_time(tmp_path, monkeypatch):
-    import streamlit as st
-
-    from recognizer.store.samples import SampleStore
-
-    store = SampleStore(tmp_path / "samples.sqlite3")
+def test_my_samples_are_shown_a_page_at_a_time(tmp_path, local_server):
+    store = local_samples(tmp_path)
     picture = written(5)
-    ids = [store.add(picture, 5) for _ in range(50)]
-    monkeypatch.setenv("DIGIT_LENS_DATA_DIR", str(tmp_path))
-    st.cache_resource.clear()
+    ids = [store.add(LOCAL, picture, 5) for _ in range(50)]
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
 
     def shown() -> list[str]:

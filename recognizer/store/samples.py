@@ -1,13 +1,10 @@
-"""The user's corrected samples: an SQLite file that many app sessions write at once.
+"""A corrected sample and how samples travel: what every store backend keeps, and the zip format.
 
 Each sample keeps the picture as given (as a PNG, at most working size), the 28x28 model input
 it produced, the right label, what the model answered and how sure it was, the model version and
-the time. WAL mode lets readers and one writer work side by side; every write is one
-transaction, so a crash mid-write leaves the file as it was before that write. The schema
-version is SQLite's `user_version`; `MIGRATIONS[n]` brings a file from version n to n + 1.
-
-Samples travel as a zip of PNGs plus `labels.csv` (export and import), the format `train.py
---fine-tune --samples` also reads.
+the time. Samples travel as a zip of PNGs plus `labels.csv` (export and import), the format
+`train.py --fine-tune --samples` also reads. A zip is only ever read in memory: no name inside
+it becomes a path on disk, so an archive cannot write anywhere.
 """
 
 from __future__ import annotations
@@ -16,11 +13,9 @@ import csv
 import io
 import json
 import os
-import sqlite3
 import time
 import zipfile
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,24 +27,9 @@ from recognizer.errors import InputError
 from recognizer.preprocess import mnist_like_input, to_working_size
 
 DATA_DIR_VARIABLE = "DIGIT_LENS_DATA_DIR"
-SAMPLES_FILE = "samples.sqlite3"
 MAX_IMPORT_FILES = 10_000
 MAX_IMPORT_BYTES = 500 * 2**20  # uncompressed: a zip bomb stops here
-
-MIGRATIONS = [
-    """CREATE TABLE samples (
-        id INTEGER PRIMARY KEY,
-        created TEXT NOT NULL,
-        label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
-        predicted INTEGER CHECK (predicted BETWEEN 0 AND 9),
-        probabilities TEXT NOT NULL,
-        model_version TEXT NOT NULL,
-        source TEXT NOT NULL,
-        original BLOB NOT NULL,
-        model_input BLOB NOT NULL
-    )""",
-]
-SCHEMA_VERSION = len(MIGRATIONS)
+ZIP_COLUMNS = ["file", "label", "predicted", "created", "model_version", "source"]
 
 
 def default_data_dir() -> Path:
@@ -79,110 +59,53 @@ class Sample:
     model_input: np.ndarray
 
 
-class SampleStore:
-    """Samples in one SQLite file. Opens a connection per call, so it is safe from any thread."""
+@dataclass(frozen=True)
+class SampleRecord:
+    """A sample as every backend stores it: checked, its pictures encoded as PNG bytes."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or default_data_dir() / SAMPLES_FILE
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30)) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")  # persistent: set once for the file
-        with self._connection(write=True) as connection:
-            self._migrate(connection)
+    created: str
+    label: int
+    predicted: int | None
+    probabilities: str  # JSON list
+    model_version: str
+    source: str
+    original: bytes
+    model_input: bytes
 
-    @contextmanager
-    def _connection(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """One transaction: committed on success, rolled back on any error. A writing one takes
-        the write lock at its start (waiting up to 30 s for other writers), so it cannot fail
-        half-way on a lock; readers never wait in WAL mode."""
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as connection:
-            connection.execute("PRAGMA synchronous=FULL")  # a committed sample survives a power cut
-            connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-
-    @staticmethod
-    def _migrate(connection: sqlite3.Connection) -> None:
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(f"The samples file has schema version {version}; this Digit Lens reads up to "
-                               f"{SCHEMA_VERSION}. Please update Digit Lens.")
-        for migration in MIGRATIONS[version:]:
-            connection.execute(migration)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-    def add(self, source: ImageSource, label: int, *, predicted: int | None = None,
-            probabilities: tuple[float, ...] = (), model_version: str = "", origin: str = "app") -> int:
-        """Store a picture with its right label; returns the sample id. Raises `InputError` for
-        a picture that cannot be read or holds no ink."""
+    @classmethod
+    def make(cls, source: ImageSource, label: int, *, predicted: int | None, probabilities: tuple[float, ...],
+             model_version: str, origin: str) -> SampleRecord:
+        """Raises `InputError` for a bad label or a picture that cannot be read or holds no ink,
+        before any backend is touched."""
         if not 0 <= int(label) <= 9:
             raise InputError(f"A label is a digit 0-9, not {label!r}.")
         picture = to_working_size(load_image(source))
         model_input = mnist_like_input(picture)
         if model_input is None:
             raise InputError("The picture looks blank: there is nothing to learn from.")
-        row = (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), int(label), predicted,
-               json.dumps([round(p, 6) for p in probabilities]), model_version, origin, png_bytes(picture),
-               png_bytes(model_input))
-        with self._connection(write=True) as connection:
-            cursor = connection.execute(
-                "INSERT INTO samples (created, label, predicted, probabilities, model_version, source, original, "
-                "model_input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-            return int(cursor.lastrowid)
+        return cls(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), int(label), predicted,
+                   json.dumps([round(p, 6) for p in probabilities]), model_version, origin, png_bytes(picture),
+                   png_bytes(model_input))
 
-    def samples(self, limit: int | None = None, offset: int = 0, newest_first: bool = False) -> list[Sample]:
-        """Samples in the order they were kept (or newest first); `limit` and `offset` page
-        through them, so a page of the app decodes only the pictures it shows."""
-        order = "DESC" if newest_first else "ASC"
-        with self._connection() as connection:
-            rows = connection.execute("SELECT id, created, label, predicted, probabilities, model_version, source, "
-                                      f"original, model_input FROM samples ORDER BY id {order} LIMIT ? OFFSET ?",
-                                      (-1 if limit is None else limit, offset)).fetchall()
-        return [Sample(id, created, label, predicted, tuple(json.loads(probabilities)), version, source,
-                       load_image(original), load_image(model_input))
-                for id, created, label, predicted, probabilities, version, source, original, model_input in rows]
+    def decoded(self, sample_id: int) -> Sample:
+        return Sample(sample_id, self.created, self.label, self.predicted, tuple(json.loads(self.probabilities)),
+                      self.model_version, self.source, load_image(self.original), load_image(self.model_input))
 
-    def count(self) -> int:
-        with self._connection() as connection:
-            return int(connection.execute("SELECT COUNT(*) FROM samples").fetchone()[0])
 
-    def delete(self, sample_id: int) -> bool:
-        """Remove one sample; False if there was none with that id."""
-        with self._connection(write=True) as connection:
-            return connection.execute("DELETE FROM samples WHERE id = ?", (sample_id,)).rowcount == 1
-
-    def export_zip(self) -> bytes:
-        """All samples as a zip: `images/<id>.png` (the pictures as given) and `labels.csv`."""
-        buffer = io.BytesIO()
-        table = io.StringIO()
-        writer = csv.writer(table)
-        writer.writerow(["file", "label", "predicted", "created", "model_version", "source"])
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            with self._connection() as connection:
-                rows = connection.execute("SELECT id, label, predicted, created, model_version, source, original "
-                                          "FROM samples ORDER BY id").fetchall()
-            for sample_id, label, predicted, created, version, source, original in rows:
-                name = f"images/{sample_id:06d}.png"
-                archive.writestr(name, original)
-                writer.writerow([name, label, "" if predicted is None else predicted, created, version, source])
-            archive.writestr("labels.csv", table.getvalue())
-        return buffer.getvalue()
-
-    def import_zip(self, data: bytes) -> tuple[int, list[str]]:
-        """Add the samples of an exported zip; returns (added, problems) with one sentence per
-        file that was skipped, so one bad picture does not lose the others."""
-        added, problems = 0, []
-        for name, picture, label in read_samples_zip(data):
-            try:
-                self.add(picture, label, origin="import")
-                added += 1
-            except InputError as error:
-                problems.append(f"{name}: {error}")
-        return added, problems
+def samples_zip(rows: Iterable[tuple[int, SampleRecord]]) -> bytes:
+    """(id, record) pairs as a zip: `images/<id>.png` (the pictures as given) and `labels.csv`."""
+    buffer = io.BytesIO()
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(ZIP_COLUMNS)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for sample_id, record in rows:
+            name = f"images/{sample_id:06d}.png"
+            archive.writestr(name, record.original)
+            writer.writerow([name, record.label, "" if record.predicted is None else record.predicted,
+                             record.created, record.model_version, record.source])
+        archive.writestr("labels.csv", table.getvalue())
+    return buffer.getvalue()
 
 
 def read_samples_zip(data: bytes) -> Iterator[tuple[str, bytes, int]]:

@@ -26,7 +26,9 @@ import numpy as np
 from recognizer.decode import ImageSource, load_image
 from recognizer.errors import InputError
 from recognizer.preprocess import mnist_like_input
-from recognizer.store.samples import SampleStore, read_samples_zip
+from recognizer.store.owners import LOCAL
+from recognizer.store.samples import read_samples_zip
+from recognizer.store.sqlite_store import SQLiteStore
 from recognizer.training.data import Mnist
 from recognizer.training.negatives import negative_examples
 from recognizer.training.trainer import AugmentedBatches, TrainingConfig, evaluate
@@ -50,11 +52,12 @@ class FineTuneConfig:
 
 
 def read_samples(path: Path) -> tuple[list[ImageSource], np.ndarray]:
-    """Pictures and labels from a samples database (.sqlite3) or an exported zip."""
+    """Pictures and labels from an exported zip, or the local user's in a samples database
+    (.sqlite3); the app hands a fine-tuning job a zip of its owner's samples."""
     if path.suffix.lower() == ".zip":
         rows = list(read_samples_zip(path.read_bytes()))
         return [picture for _, picture, _ in rows], np.array([label for _, _, label in rows], np.uint8)
-    samples = SampleStore(path).samples()
+    samples = SQLiteStore(path).samples(LOCAL)
     return [s.original for s in samples], np.array([s.label for s in samples], np.uint8)
 
 

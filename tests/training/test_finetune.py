@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from recognizer.model import NUM_CLASSES
-from recognizer.store.personal_models import personal_models
-from recognizer.store.samples import SampleStore
+from recognizer.store.owners import LOCAL
+from recognizer.store.sqlite_store import SQLiteStore
 from recognizer.training.finetune import split
 from recognizer.training.jobs import FineTuneJob
+from tests.store.test_contract import ALICE, BOB
 from tests.store.test_samples import drawing
 
 
@@ -29,27 +30,32 @@ def test_split_is_reproducible():
 
 @pytest.fixture
 def samples_with_data(tmp_path, monkeypatch, mnist):
-    """14 drawn samples in a fresh data directory, and local MNIST for the replay."""
+    """Alice's 14 drawn samples and Bob's 6 in a fresh data directory, and local MNIST for the replay."""
     from tests.conftest import require_shared
 
     monkeypatch.setenv("DIGIT_LENS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DIGIT_LENS_MNIST_DIR", str(require_shared("mnist")))
-    store = SampleStore()
+    store = SQLiteStore()
     for index in range(14):
-        store.add(drawing(index % 7, shift=index), index % 7)
+        store.add(ALICE, drawing(index % 7, shift=index), index % 7)
+    for index in range(6):
+        store.add(BOB, drawing(8, shift=index), 8)
     return store
 
 
-def test_background_fine_tuning_makes_a_versioned_model_with_an_honest_card(samples_with_data):
-    job = FineTuneJob(samples_with_data.path)
-    job.process.wait(timeout=300)
+def test_background_fine_tuning_makes_a_versioned_model_of_its_owner_with_an_honest_card(samples_with_data):
+    store = samples_with_data
+    job = FineTuneJob(store, ALICE)
+    job.wait(timeout=300)
     assert job.succeeded, job.failure()
     assert job.progress() == 1.0
-    assert personal_models() == [job.out]  # what the app offers in its model choice
-    model = keras.models.load_model(job.out, compile=False)
+    assert store.personal_models(ALICE) == [job.model_name]  # what the app offers in its model choice
+    assert store.personal_models(BOB) == store.personal_models(LOCAL) == []
+    assert not job.samples.exists(), "the job's copy of Alice's samples was left behind"
+    model = keras.models.load_model(store.personal_model_file(ALICE, job.model_name), compile=False)
     assert model.output_shape == (None, NUM_CLASSES)
     card = job.card()
-    assert (card["samples_trained_on"], card["samples_held_out"]) == (7, 7)  # 2 per digit: one each way
+    assert (card["samples_trained_on"], card["samples_held_out"]) == (7, 7)  # Alice's 2 per digit, none of Bob's
     for when in ("before", "after"):
         assert 0 <= card[when]["held_out_samples_accuracy"] <= 1
         assert card[when]["mnist_test_accuracy"] > 0.98
