@@ -48,17 +48,19 @@ def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float) -> No
 
 
 @contextmanager
-def running_app(timeout: float = 120) -> Iterator[str]:
-    """`streamlit run app.py` on a free port; yields its URL and stops it afterwards."""
-    port = free_port()
+def running_app(timeout: float = 120, *, port: int | None = None, options: tuple[str, ...] = (),
+                environment: dict[str, str] | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+    """`streamlit run app.py` on a free port (or `port`), with extra command-line `options` and
+    environment variables; yields its URL on `host` and stops it afterwards."""
+    port = port or free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
         cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(environment or {})},
     )
     try:
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://{host}:{port}"
         wait_until_healthy(url, server, timeout)
         yield url
     finally:
