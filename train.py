@@ -23,6 +23,7 @@ import keras
 from recognizer.model import DEFAULT_MODEL_PATH
 from recognizer.store.personal_models import personal_model_path
 from recognizer.training.data import load_fashion_mnist, load_mnist
+from recognizer.training.export import export_saved_model, save_for_serving
 from recognizer.training.finetune import (
     FineTuneConfig,
     fine_tune,
@@ -43,6 +44,8 @@ from recognizer.training.trainer import (
     write_report,
 )
 
+MNIST_TEST = "MNIST test set"  # what every export is verified on
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -56,6 +59,8 @@ def parse_args() -> argparse.Namespace:
                         f"{TrainingConfig.epochs}, or {FineTuneConfig.epochs} with --fine-tune)")
     parser.add_argument("--fine-tune", action="store_true", help="start from --base and learn --samples")
     parser.add_argument("--samples", type=Path, help="samples database (.sqlite3) or exported zip")
+    parser.add_argument("--export-only", action="store_true", help="re-save --out (an existing model) without "
+                        "optimizer state and export it to ONNX, verified on MNIST test; no training")
     parser.add_argument("--base", type=Path, default=DEFAULT_MODEL_PATH, help="model to fine-tune")
     args = parser.parse_args()
     if args.fine_tune and args.samples is None:
@@ -81,8 +86,7 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     model, seconds = train(data, config)
     calibration = calibrate(model, data, mnist)
     print(f"Temperature {calibration['temperature']}: MNIST test ECE {calibration['ece_mnist_test']}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out)
+    export = save_for_serving(model, out, mnist.x_test, MNIST_TEST)
 
     evaluation = evaluate(model, mnist.x_test, mnist.y_test)
     drawn = evaluate_drawn(model, mnist)
@@ -91,7 +95,7 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     write_report(out.with_name(out.stem + "_report.png"), evaluation, mnist, model)
     card = write_model_card(
         out.with_suffix(".json"), config=config, mnist=mnist, objects=objects, evaluation=evaluation, drawn=drawn,
-        calibration=calibration, seconds=seconds, command=command(), model_file=out,
+        calibration=calibration, seconds=seconds, command=command(), model_file=out, export=export,
     )
     print(f"Saved {out} ({card['model_bytes'] / 1e6:.1f} MB) and its model card")
 
@@ -109,19 +113,27 @@ def train_personal_model(args: argparse.Namespace) -> None:
     model, seconds = fine_tune(base, images[trained], labels[trained], mnist, config,
                                progress=lambda done, total: print(f"epoch {done}/{total}", flush=True))
     out = args.out or personal_model_path()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out)
+    export = save_for_serving(model, out, mnist.x_test, MNIST_TEST)
     before = measure(base, images[held_out], labels[held_out], mnist)
     after = measure(model, images[held_out], labels[held_out], mnist)
     write_personal_card(out.with_suffix(".json"), base_path=args.base, samples_path=args.samples, config=config,
                         trained=len(trained), held_out=len(held_out), before=before, after=after, seconds=seconds,
-                        command=command())
+                        command=command(), export=export)
     print(f"before {before}\nafter {after}\nSaved {out} after {seconds:.0f} s of fine-tuning", flush=True)
+
+
+def export_existing_model(args: argparse.Namespace) -> None:
+    out = args.out or DEFAULT_MODEL_PATH
+    card = export_saved_model(out, load_mnist(args.data).x_test, MNIST_TEST)
+    print(f"Saved {out} without optimizer state and {card['onnx']['file']} "
+          f"(largest difference {card['onnx']['max_abs_probability_difference_vs_keras']:.2g}); card updated")
 
 
 def main() -> None:
     args = parse_args()
-    if args.fine_tune:
+    if args.export_only:
+        export_existing_model(args)
+    elif args.fine_tune:
         train_personal_model(args)
     else:
         train_shipped_model(args)

@@ -18,7 +18,8 @@ from collections import defaultdict
 import keras
 import numpy as np
 
-from recognizer.model import DEFAULT_MODEL_PATH, CompiledModel
+from recognizer.keras_model import KerasModel
+from recognizer.model import DEFAULT_MODEL_PATH
 from recognizer.preprocess import mnist_like_input, mnist_like_inputs
 from recognizer.training.data import load_fashion_mnist, load_mnist
 from recognizer.training.finetune import FineTuneConfig, fine_tune
@@ -47,7 +48,7 @@ def object_inputs(count: int = 1000) -> np.ndarray:
 
 
 def refused(model: keras.Model, inputs: np.ndarray) -> float:
-    probabilities = CompiledModel(model).probabilities(as_model_input(inputs))
+    probabilities = KerasModel(model).probabilities(as_model_input(inputs))
     return float(np.mean([judge(p)[0] not in ANSWERED for p in probabilities]))
 
 

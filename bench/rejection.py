@@ -17,11 +17,13 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
+import keras
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from recognizer import Recognizer, Status
 from recognizer.calibration import expected_calibration_error, logits_of, softmax
+from recognizer.keras_model import KerasModel
 from recognizer.model import DEFAULT_MODEL_PATH, DIGITS
 from recognizer.training.data import IDX_FILES, load_mnist, read_idx
 from recognizer.training.negatives import HELD_OUT_FONTS, LETTERS, as_user_picture, fitted_text, several_digits
@@ -96,9 +98,10 @@ def probabilities_of(recognizer: Recognizer, pictures: list[np.ndarray]) -> np.n
     return np.array([r.probabilities for r in recognizer.recognize_many(pictures) if r.model_input is not None])
 
 
-def calibration_report(recognizer: Recognizer, name: str, inputs: np.ndarray, labels: np.ndarray) -> None:
-    logits = logits_of(recognizer.model.model, inputs[..., None].astype(np.float32))
-    temperature = 1 / float(recognizer.model.model.get_layer("temperature").scale)
+def calibration_report(model: keras.Model, name: str, inputs: np.ndarray, labels: np.ndarray) -> None:
+    """ECE before/after temperature scaling, from the Keras model's logits (the export has none)."""
+    logits = logits_of(model, inputs[..., None].astype(np.float32))
+    temperature = 1 / float(model.get_layer("temperature").scale)
     before = expected_calibration_error(softmax(logits, 1.0), labels)
     after = expected_calibration_error(softmax(logits, temperature), labels)
     print(f"ECE {name}: {before:.2%} before, {after:.2%} after temperature scaling (T = {temperature:.3f})")
@@ -143,14 +146,15 @@ def main() -> None:
     mnist_inputs = mnist.x_test.astype(np.float32) / 255
     mnist_probabilities = recognizer.model.probabilities(mnist_inputs[..., None])
     report_digits("MNIST test", mnist_probabilities, mnist.y_test)
-    calibration_report(recognizer, "MNIST test", mnist_inputs, mnist.y_test)
+    reference = KerasModel.load(args.model).model
+    calibration_report(reference, "MNIST test", mnist_inputs, mnist.y_test)
 
     samples = real_digits()
     real = recognizer.recognize_many([s.path for s in samples])
     real_probabilities = np.array([r.probabilities for r in real])
     real_labels = np.array([s.label for s in samples])
     report_digits("real_digits", real_probabilities, real_labels)
-    calibration_report(recognizer, "real_digits", np.stack([r.model_input for r in real]), real_labels)
+    calibration_report(reference, "real_digits", np.stack([r.model_input for r in real]), real_labels)
 
     rng = np.random.default_rng(11)
     negatives = {

@@ -23,6 +23,7 @@ from PIL import Image
 from recognizer import Recognizer
 from recognizer.cli import FILES_PER_BATCH, batches
 from recognizer.decode import load_image
+from recognizer.keras_model import KerasModel
 from recognizer.preprocess import preprocess
 from recognizer.training.shared_data import pendigits, render_strokes
 
@@ -55,7 +56,7 @@ def main() -> None:
     drawing = render_strokes(samples[0].screen_strokes(280))
 
     fast = median_ms(lambda: recognizer.recognize(drawing), 200)
-    keras_model = recognizer.model.model
+    keras_model = KerasModel.load().model
     naive = median_ms(lambda: keras_model.predict(preprocess(load_image(drawing)).model_input[None, ..., None],
                                                   verbose=0), 30)
     print(f"canvas drawing, preprocess + compiled model: median {fast:.2f} ms (target <= 5 ms)")

@@ -1,22 +1,25 @@
-"""The CNN: its architecture, loading, and a fast compiled forward pass.
+"""The model's contract and which engine runs it; no framework is imported here.
 
 Model input contract: `(N, 28, 28, 1)` float32 in [0, 1], white ink on black, normalized like
-MNIST (digit fitted into 20x20, centre of mass at the centre of 28x28). The saved model holds
-everything needed to turn that into 12 calibrated probabilities: the digits 0-9, "not a digit"
-and "several digits".
+MNIST (digit fitted into 20x20, centre of mass at the centre of 28x28). A model answers 12
+calibrated probabilities: the digits 0-9, "not a digit" and "several digits".
+
+A model is a Keras file (`digits.keras`, the reference, what training writes) and its ONNX export
+beside it (`digits.onnx`, softmax and temperature inside), whose checksum the model card
+(`digits.json`) records. Serving uses ONNX Runtime when the export is there and matches the card:
+it starts in a fraction of a second and uses a fraction of TensorFlow's memory. Otherwise it
+falls back to Keras, so a model without an export (or a damaged one) still answers.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import json
+from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's start-up chatter is not for users
-
-import keras
 import numpy as np
-import tensorflow as tf
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "digits.keras"
 DIGITS = 10  # classes 0-9 are the digits
@@ -26,84 +29,66 @@ CLASS_NAMES = (*map(str, range(DIGITS)), "not a digit", "several digits")
 INPUT_SHAPE = (28, 28, 1)
 
 
-def conv_block(filters: int) -> list[keras.layers.Layer]:
-    """Two 3x3 convolutions with batch norm: the workhorse of small, accurate MNIST nets."""
-    layers: list[keras.layers.Layer] = []
-    for _ in range(2):
-        layers += [
-            keras.layers.Conv2D(filters, 3, padding="same", use_bias=False),
-            keras.layers.BatchNormalization(),
-            keras.layers.ReLU(),
-        ]
-    return layers
+class EngineName(StrEnum):
+    AUTO = "auto"  # ONNX Runtime when the export matches the card, else Keras
+    ONNX = "onnx"
+    KERAS = "keras"
 
 
-def build_model() -> keras.Model:
-    """A VGG-style CNN (~0.3 M parameters) that reaches >99.5% on MNIST with augmentation.
+class Engine(Protocol):
+    """What `Recognizer` needs from a loaded model, whichever library runs it."""
 
-    The logits are divided by a temperature before the softmax, inside the saved model, so every
-    user of the file (app, CLI, a plain `keras.models.load_model`) gets calibrated probabilities.
-    """
-    return keras.Sequential(
-        [
-            keras.Input(INPUT_SHAPE),
-            *conv_block(32),
-            keras.layers.MaxPooling2D(),
-            *conv_block(64),
-            keras.layers.MaxPooling2D(),
-            *conv_block(128),
-            keras.layers.GlobalAveragePooling2D(),
-            keras.layers.Dropout(0.3),
-            keras.layers.Dense(NUM_CLASSES, name="logits"),
-            keras.layers.Rescaling(1.0, name="temperature"),  # 1 / T, set by calibration after training
-            keras.layers.Softmax(),
-        ],
-        name="digit_lens_cnn",
-    )
-
-
-def prefer_one_thread_per_call() -> None:
-    """Run each model call on one core: for this small net, splitting one image across cores
-    costs more in hand-offs than it saves (3 ms instead of 4-7 ms, and steadier), and
-    concurrent sessions then use the cores side by side. Only possible before TensorFlow
-    starts; training, which wants every core, never calls it."""
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:
-        pass  # TensorFlow already runs (e.g. a test loaded a model first): keep its threads
-
-
-def model_version(path: Path) -> str:
-    """File name and content hash: two files with one name (a retrained model) stay apart."""
-    return f"{path.stem}@{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
-
-
-class CompiledModel:
-    """A loaded model plus one traced forward function.
-
-    `model.predict` builds a data pipeline on every call (~80 ms per image here); a traced
-    `tf.function` with a fixed signature costs ~1.5 ms and is safe to call from many threads.
-    """
-
-    def __init__(self, model: keras.Model, version: str = "unsaved") -> None:
-        self.model = model
-        self.version = version  # which model answered: stored with every corrected sample
-        self._forward = tf.function(
-            lambda x: model(x, training=False),
-            input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)],
-        )
-        self.probabilities(np.zeros((1, *INPUT_SHAPE), np.float32))  # trace now, not on first use
-
-    @classmethod
-    def load(cls, path: Path = DEFAULT_MODEL_PATH) -> CompiledModel:
-        prefer_one_thread_per_call()
-        model = keras.models.load_model(path, compile=False)
-        if model.output_shape != (None, NUM_CLASSES):
-            raise ValueError(f"{path} answers {model.output_shape[-1]} classes, not the {NUM_CLASSES} of "
-                             f"{', '.join(CLASS_NAMES)}; retrain it with train.py")
-        return cls(model, version=model_version(path))
+    name: EngineName
+    version: str  # which model answered: stored with every corrected sample
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """`(N, 28, 28, 1)` float32 in [0, 1] -> `(N, NUM_CLASSES)` float64 softmax rows."""
-        return self._forward(tf.convert_to_tensor(batch, tf.float32)).numpy().astype(np.float64)
+        ...
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def model_version(path: Path) -> str:
+    """File name and content hash of the Keras file: two files with one name (a retrained model)
+    stay apart, and both engines report the same version for one model."""
+    return f"{path.stem}@{sha256_of(path)[:12]}"
+
+
+def exported_path(path: Path) -> Path:
+    """Where the ONNX export of the Keras model at `path` lives."""
+    return path.with_suffix(".onnx")
+
+
+def card_path(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def verified_export(path: Path) -> Path | None:
+    """The ONNX export of `path` if it exists and its checksum is the card's, else None: an
+    export left over from an older model, or damaged, must not answer for this one."""
+    onnx, card = exported_path(path), card_path(path)
+    if not (onnx.is_file() and card.is_file()):
+        return None
+    try:
+        recorded = json.loads(card.read_text())["onnx"]["sha256"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return onnx if recorded == sha256_of(onnx) else None
+
+
+def load_engine(path: Path = DEFAULT_MODEL_PATH, engine: EngineName = EngineName.AUTO) -> Engine:
+    """The model at `path` (a `.keras` file) run by `engine`. Each engine's module is imported
+    only when chosen, so serving with ONNX Runtime never imports TensorFlow."""
+    export = verified_export(path) if engine != EngineName.KERAS else None
+    if export is not None:
+        from recognizer.onnx_model import OnnxModel
+
+        return OnnxModel.load(export, version=model_version(path))
+    if engine == EngineName.ONNX:
+        raise FileNotFoundError(f"{exported_path(path)} is missing or does not match {card_path(path)}; "
+                                "export it with train.py (or serve with Keras)")
+    from recognizer.keras_model import KerasModel
+
+    return KerasModel.load(path)

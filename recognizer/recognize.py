@@ -11,7 +11,7 @@ import numpy as np
 from recognizer.advice import advise
 from recognizer.decode import ImageSource, load_image
 from recognizer.errors import InputError
-from recognizer.model import DEFAULT_MODEL_PATH, DIGITS, NUM_CLASSES, CompiledModel
+from recognizer.model import DEFAULT_MODEL_PATH, DIGITS, NUM_CLASSES, Engine, EngineName, load_engine
 from recognizer.preprocess import Preprocessed, Stage, preprocess
 from recognizer.verdict import ANSWERED, EMPTY_MESSAGE, Status, judge, rejection_probability
 
@@ -49,12 +49,14 @@ class Recognition:
 class Recognizer:
     """A loaded model; thread-safe, so one instance serves every session of the app."""
 
-    def __init__(self, model: CompiledModel) -> None:
+    def __init__(self, model: Engine) -> None:
         self.model = model
 
     @classmethod
-    def load(cls, path: Path | str = DEFAULT_MODEL_PATH) -> Recognizer:
-        return cls(CompiledModel.load(Path(path)))
+    def load(cls, path: Path | str = DEFAULT_MODEL_PATH, engine: EngineName = EngineName.AUTO) -> Recognizer:
+        """The model at `path` (a `.keras` file), served by ONNX Runtime when its verified export
+        is beside it, else by Keras (see `recognizer.model.load_engine`)."""
+        return cls(load_engine(Path(path), engine))
 
     def recognize(self, image: ImageSource) -> Recognition:
         """Recognize one picture; raises `InputError` (a user-facing message) on bad input."""

@@ -34,17 +34,27 @@ def require_shared(relative: str) -> Path:
 def modules_loaded_by(code: str, packages: tuple[str, ...]) -> list[str]:
     """The modules of `packages` that a fresh interpreter has loaded after running `code`, whatever
     earlier tests imported: what a serving process pays for at start-up."""
-    probe = code + f"\nimport sys; print(' '.join(m for m in sys.modules if m.startswith({packages!r})))"
+    probe = code + f"\nimport sys; print('loaded:', *(m for m in sys.modules if m.startswith({packages!r})))"
     run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    return run.stdout.split()
+    return run.stdout.splitlines()[-1].split()[1:]  # `code` may print too
 
 
 @pytest.fixture(scope="session")
 def recognizer():
+    """The shipped model as the app and the CLI serve it (ONNX Runtime)."""
     from recognizer import Recognizer
 
     return Recognizer.load()
+
+
+@pytest.fixture(scope="session")
+def keras_recognizer():
+    """The shipped model run by Keras: the reference the served engine is compared with."""
+    from recognizer import Recognizer
+    from recognizer.model import EngineName
+
+    return Recognizer.load(engine=EngineName.KERAS)
 
 
 @pytest.fixture(scope="session")

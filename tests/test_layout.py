@@ -6,7 +6,9 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, modules_loaded_by
+
+FRAMEWORKS = ("tensorflow", "keras", "tf2onnx")
 
 INFERENCE_MODULES = [*sorted(
     f"recognizer.{path.stem}" for path in (ROOT / "recognizer").glob("*.py") if path.stem != "__main__"
@@ -28,3 +30,24 @@ def test_inference_module_loads_no_training_or_store_module(module: str) -> None
     )
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.split() == [], f"{module} loaded {loaded.stdout.split()}"
+
+
+def test_the_cli_answers_without_tensorflow(tmp_path):
+    """Serving with the verified ONNX export: no TensorFlow start-up (seconds) or memory (hundreds of MB)."""
+    picture = tmp_path / "seven.png"
+    code = ("import cv2, numpy as np; from recognizer.cli import main; from recognizer.model import EngineName\n"
+            "from recognizer.recognize import Recognizer\n"
+            "assert Recognizer.load().model.name == EngineName.ONNX\n"
+            f"canvas = np.full((280, 280), 255, np.uint8); cv2.polylines(canvas, [np.array([[60, 50], [220, 50], "
+            f"[110, 250]])], False, 0, 18); cv2.imwrite({str(picture)!r}, canvas)\n"
+            f"assert main(['predict', {str(picture)!r}]) == 0")
+    assert modules_loaded_by(code, FRAMEWORKS) == []
+
+
+def test_the_app_answers_an_upload_without_tensorflow(tmp_path):
+    code = ("import os; from streamlit.testing.v1 import AppTest\n"
+            "from tests.test_app import png, prediction, upload, written\n"
+            f"os.environ['DIGIT_LENS_DATA_DIR'] = {str(tmp_path)!r}\n"
+            "app = AppTest.from_file('app.py', default_timeout=120).run()\n"
+            "assert prediction(upload(app, ('seven.png', png(written(7))))) == '7'")
+    assert modules_loaded_by(code, FRAMEWORKS) == []

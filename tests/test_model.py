@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -45,15 +48,18 @@ def test_model_card_names_its_data_and_preprocessing(mnist):
     assert set(CARD["mnist_test"]["per_digit_accuracy"]) == {str(d) for d in range(10)}
 
 
-def test_model_file_is_small():
-    assert DEFAULT_MODEL_PATH.stat().st_size < 5e6
+def test_model_file_is_small_and_holds_no_optimizer_state():
+    assert DEFAULT_MODEL_PATH.stat().st_size < 2e6
+    with zipfile.ZipFile(DEFAULT_MODEL_PATH) as archive:
+        weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")))
+    assert "optimizer" not in weights
     assert DEFAULT_MODEL_PATH.with_name("digits_report.png").is_file()
 
 
-def test_compiled_forward_pass_matches_keras(recognizer, mnist):
+def test_compiled_forward_pass_matches_keras(keras_recognizer, mnist):
     x = (mnist.x_test[:64].astype(np.float32) / 255)[..., None]
-    expected = recognizer.model.model.predict(x, verbose=0)
-    np.testing.assert_allclose(recognizer.model.probabilities(x), expected, atol=1e-5)
+    expected = keras_recognizer.model.model.predict(x, verbose=0)
+    np.testing.assert_allclose(keras_recognizer.model.probabilities(x), expected, atol=1e-5)
 
 
 def test_probabilities_are_a_distribution(recognizer, mnist):
@@ -69,8 +75,8 @@ def test_probabilities_are_calibrated_on_mnist_test(plain_keras_probabilities, m
     assert expected_calibration_error(plain_keras_probabilities, mnist.y_test) <= 0.01
 
 
-def test_model_holds_the_temperature_its_card_states(recognizer):
-    assert 1 / recognizer.model.model.get_layer("temperature").scale == pytest.approx(
+def test_model_holds_the_temperature_its_card_states(keras_recognizer):
+    assert 1 / keras_recognizer.model.model.get_layer("temperature").scale == pytest.approx(
         CARD["calibration"]["temperature"], rel=1e-3)
     assert CARD["calibration"]["ece_mnist_test"]["after"] <= 0.01
 

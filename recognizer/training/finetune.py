@@ -128,7 +128,8 @@ def fine_tune(base: keras.Model, images: np.ndarray, labels: np.ndarray, mnist: 
 
 
 def write_personal_card(path: Path, *, base_path: Path, samples_path: Path, config: FineTuneConfig,
-                        trained: int, held_out: int, before: dict, after: dict, seconds: float, command: str) -> dict:
+                        trained: int, held_out: int, before: dict, after: dict, seconds: float, command: str,
+                        export: dict) -> dict:
     """The JSON next to a personal model: what it was made from and the honest before/after."""
     import json
 
@@ -148,6 +149,7 @@ def write_personal_card(path: Path, *, base_path: Path, samples_path: Path, conf
         "preprocessing_version": PREPROCESSING_VERSION,
         "before": before,
         "after": after,
+        "onnx": export,
     }
     path.write_text(json.dumps(card, indent=2) + "\n")
     return card

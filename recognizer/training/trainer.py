@@ -13,7 +13,8 @@ import keras
 import numpy as np
 
 from recognizer.calibration import expected_calibration_error, fit_temperature, logits_of, set_temperature, softmax
-from recognizer.model import CLASS_NAMES, DIGITS, NUM_CLASSES, CompiledModel, build_model
+from recognizer.keras_model import KerasModel, build_model
+from recognizer.model import CLASS_NAMES, DIGITS, NUM_CLASSES
 from recognizer.preprocess import PREPROCESSING_VERSION
 from recognizer.training.augment import Augmentation
 from recognizer.training.data import Mnist
@@ -176,7 +177,7 @@ class Evaluation:
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
     """Classify uint8 MNIST-style images in batches through the compiled forward pass."""
-    compiled = CompiledModel(model)
+    compiled = KerasModel(model)
     predicted = np.concatenate(
         [compiled.probabilities(as_model_input(images[i : i + 1000])).argmax(1) for i in range(0, len(images), 1000)]
     )
@@ -199,7 +200,7 @@ def evaluate_drawn(model: keras.Model, mnist: Mnist, count: int = 2000, seed: in
 
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(mnist.x_test), count, replace=False)
-    results = Recognizer(CompiledModel(model)).recognize_many(draw_on_paper(mnist.x_test[i], rng) for i in chosen)
+    results = Recognizer(KerasModel(model)).recognize_many(draw_on_paper(mnist.x_test[i], rng) for i in chosen)
     hits = np.array([r.digit for r in results]) == mnist.y_test[chosen]
     return {"accuracy": round(float(hits.mean()), 5), "count": count, "seed": seed}
 
@@ -212,7 +213,7 @@ def write_report(path: Path, evaluation: Evaluation, mnist: Mnist, model: keras.
     import matplotlib.pyplot as plt
 
     misread = evaluation.misread
-    predicted = CompiledModel(model).probabilities(as_model_input(mnist.x_test[misread])).argmax(1)
+    predicted = KerasModel(model).probabilities(as_model_input(mnist.x_test[misread])).argmax(1)
     columns = 12
     rows = max(1, int(np.ceil(len(misread) / columns)))
     figure = plt.figure(figsize=(8 + columns * 0.9, max(7.0, rows * 1.0)))
@@ -237,7 +238,7 @@ def write_report(path: Path, evaluation: Evaluation, mnist: Mnist, model: keras.
 
 def write_model_card(
     path: Path, *, config: TrainingConfig, mnist: Mnist, objects: Mnist, evaluation: Evaluation, drawn: dict,
-    calibration: dict, seconds: float, command: str, model_file: Path,
+    calibration: dict, seconds: float, command: str, model_file: Path, export: dict,
 ) -> dict:
     """The JSON next to the model: data, metrics, versions, preprocessing and the exact command."""
     import tensorflow as tf
@@ -274,6 +275,7 @@ def write_model_card(
         "mnist_test": evaluation.summary(),
         "mnist_test_drawn_through_preprocessing": drawn,
         "calibration": calibration,
+        "onnx": export,
     }
     path.write_text(json.dumps(card, indent=2) + "\n")
     return card

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from recognizer.model import NUM_CLASSES
+from recognizer import Recognizer
+from recognizer.model import NUM_CLASSES, EngineName
 from recognizer.store.owners import LOCAL
 from recognizer.store.sqlite_store import SQLiteStore
 from recognizer.training.finetune import split
@@ -52,8 +53,9 @@ def test_background_fine_tuning_makes_a_versioned_model_of_its_owner_with_an_hon
     assert store.personal_models(ALICE) == [job.model_name]  # what the app offers in its model choice
     assert store.personal_models(BOB) == store.personal_models(LOCAL) == []
     assert not job.samples.exists(), "the job's copy of Alice's samples was left behind"
-    model = keras.models.load_model(store.personal_model_file(ALICE, job.model_name), compile=False)
-    assert model.output_shape == (None, NUM_CLASSES)
+    model_file = store.personal_model_file(ALICE, job.model_name)
+    assert keras.models.load_model(model_file, compile=False).output_shape == (None, NUM_CLASSES)
+    assert Recognizer.load(model_file).model.name == EngineName.ONNX  # its verified export came along
     card = job.card()
     assert (card["samples_trained_on"], card["samples_held_out"]) == (7, 7)  # Alice's 2 per digit, none of Bob's
     for when in ("before", "after"):
