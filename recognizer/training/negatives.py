@@ -210,13 +210,19 @@ def looks_like_a_one(mask: np.ndarray) -> bool:
     return bool(variances[1] > 6.25 * max(variances[0], 1.0) and steep)  # 2.5 times longer than wide
 
 
-def not_a_digit(rng: np.random.Generator) -> np.ndarray:
-    """One random picture that is not a digit (kinds in equal shares, none shaped like a 1)."""
+def not_a_digit_mask(rng: np.random.Generator) -> np.ndarray:
+    """The ink mask of one random thing that is not a digit (kinds in equal shares, none shaped
+    like a 1), for drawing in any look."""
     kind = list(NOT_A_DIGIT_KINDS)[int(rng.integers(len(NOT_A_DIGIT_KINDS)))]
     mask = NOT_A_DIGIT_KINDS[kind](rng)
     while looks_like_a_one(mask):
         mask = NOT_A_DIGIT_KINDS[kind](rng)
-    return as_user_picture(mask, rng)
+    return mask
+
+
+def not_a_digit(rng: np.random.Generator) -> np.ndarray:
+    """One random picture that is not a digit, as the app receives it."""
+    return as_user_picture(not_a_digit_mask(rng), rng)
 
 
 def photographed_object(item: np.ndarray, rng: np.random.Generator) -> np.ndarray:
