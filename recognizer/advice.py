@@ -15,6 +15,8 @@ def advise(measurements: Measurements | None) -> tuple[str, ...]:
     if measurements is None:
         return ()
     tips = []
+    if measurements.touches_edge:
+        tips.append("The digit touches the edge of the picture: leave some paper around it.")
     if measurements.digit_size < TINY_DIGIT:
         tips.append("The digit is tiny in the picture: draw it larger or crop closer to it.")
     if measurements.stroke_width < THIN_STROKE:

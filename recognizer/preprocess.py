@@ -30,6 +30,9 @@ MIN_INK_CONTRAST = 0.12  # darker than the paper by less than this is not ink
 MIN_DIGIT_SIZE = 0.04  # a digit's box spans at least this share of the picture's long side
 MIN_DIGIT_PIXELS = 8  # ... and at least this many pixels (specks are not digits)
 PICTURES_PER_CHUNK = 256  # canvas-sized pictures held in memory at once by mnist_like_inputs
+EDGE_BAND = 0.03  # ink this close to the frame (share of its short side, at least 2 px) reaches the edge
+PAPER_MARGIN = 0.25  # paper added on every side (share of the long side) when ink reaches the edge
+EDGE_LINE_LENGTH, EDGE_LINE_THICKNESS = 0.5, 0.1  # a mark along an edge this long and thin is a line
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Measurements:
     contrast: float  # ink strength before normalization, 0..1
     separate_marks: int  # marks set aside as not part of the digit
     digit_sized_marks: int  # ... of which as large as a digit: probably more digits
+    touches_edge: bool  # the digit reaches the picture's edge (it may be cut off)
+    box: tuple[int, int, int, int]  # the digit's box (x, y, w, h) in the pixels of the picture as given
 
 
 @dataclass(frozen=True)
@@ -59,20 +64,73 @@ class Preprocessed:
     model_input: np.ndarray | None
     stages: tuple[Stage, ...]
     measurements: Measurements | None
+    edge_marks: int = 0  # marks set aside as the picture's edge (page edge, table line): not blank
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where the picture as given lies in the working image, which may have paper added around it."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class FoundDigit:
+    """The marks kept as the digit: mask `(H, W)` bool, box (x, y, w, h), and what was set aside."""
+
+    mask: np.ndarray
+    box: tuple[int, int, int, int]
+    separate_marks: int  # marks set aside as not part of the digit
+    digit_sized_marks: int  # ... of which as large as a digit (away from the edge): more digits
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Connected marks of ink (label 0 is paper, with area 0 so it is never chosen)."""
+
+    labels: np.ndarray  # (H, W) int32 label image
+    boxes: np.ndarray  # (N, 4) x, y, w, h
+    area: np.ndarray  # (N,) pixels, 0 for marks without strong ink
+    touches_edge: np.ndarray  # (N,) bool: reaches the edge of the picture as given
+    edge_line: np.ndarray  # (N,) bool: a long thin mark along an edge (page edge, table line)
 
 
 def preprocess(image: np.ndarray) -> Preprocessed:
-    """uint8 grey `(H, W)`, RGB or RGBA picture of one digit -> `Preprocessed`."""
+    """uint8 grey `(H, W)`, RGB or RGBA picture of one digit -> `Preprocessed`.
+
+    A digit that fills the picture or touches its edge (a tight crop, a form box, a small bitmap)
+    breaks what the first pass assumes: that most of the picture is paper. There the ink would be
+    mistaken for paper, and a cut-off digit would be fitted and centred wrongly. So when the first
+    pass finds nothing, or a digit that reaches the edge, the picture is read again with paper of
+    its own edge colour added around it, keeping track of the original frame.
+    """
+    given_shape = image.shape[:2]
     image = to_working_size(image)
-    ink, how = extract_ink(image)
-    stages = [Stage("original", "What you gave", display_copy(image)),
-              Stage("ink", f"Ink ({how}), white on black", ink)]
-    digit = find_digit(ink)
+    first = preprocess_in_frame(image, 0, given_shape)
+    if first.measurements is not None and not first.measurements.touches_edge:
+        return first
+    padded = preprocess_in_frame(image, round(PAPER_MARGIN * max(image.shape[:2])), given_shape)
+    return padded if padded.model_input is not None or first.model_input is None else first
+
+
+def preprocess_in_frame(image: np.ndarray, margin: int, given_shape: tuple[int, int]) -> Preprocessed:
+    """The stages for a working-size picture, with `margin` pixels of paper added on every side;
+    `given_shape` is the picture's (height, width) before resizing, for the digit's box."""
+    height, width = image.shape[:2]
+    frame = Frame(margin, margin, width, height)
+    ink, how = extract_ink(add_paper(image, margin), paper_at_corner=margin > 0)
+    ink_caption = f"Ink ({how}), white on black" + (", paper added around the edge" if margin else "")
+    stages = [Stage("original", "What you gave", display_copy(image)), Stage("ink", ink_caption, ink)]
+    marks = segment_ink(ink, frame)
+    digit = find_digit(marks, frame)
+    edge_marks = int(np.count_nonzero(marks.edge_line & (marks.area > 0))) if marks is not None else 0
     if digit is None:
-        return Preprocessed(None, tuple(stages), None)
-    mask, box, separate_marks, digit_sized_marks = digit
-    stages.append(Stage("digit", "Marks kept as the digit (grey: set aside)", mask_overview(ink, mask)))
-    crop, contrast = crop_to_digit(ink, mask, box)
+        return Preprocessed(None, tuple(stages), None, edge_marks)
+    stages.append(Stage("digit", "Marks kept as the digit (grey: set aside)", mask_overview(ink, digit.mask)))
+    crop, contrast = crop_to_digit(ink, digit.mask, digit.box)
     stages.append(Stage("crop", "Cropped to the digit, ink strength evened out", crop))
     strokes, stroke_width = normalize_stroke_width(crop)
     stages.append(Stage("strokes", "Strokes made as thick as MNIST's", strokes))
@@ -80,15 +138,46 @@ def preprocess(image: np.ndarray) -> Preprocessed:
     stages.append(Stage("box", "Fitted into 20x20, aspect ratio kept", fitted))
     model_input = centre_by_mass(fitted)
     stages.append(Stage("model_input", "Centred in 28x28 by centre of mass: the model input", model_input))
-    height, width = ink.shape
     measurements = Measurements(
-        digit_size=max(box[2], box[3]) / min(height, width),
+        digit_size=max(digit.box[2], digit.box[3]) / min(height, width),
         stroke_width=stroke_width,
         contrast=contrast,
-        separate_marks=separate_marks,
-        digit_sized_marks=digit_sized_marks,
+        separate_marks=digit.separate_marks,
+        digit_sized_marks=digit.digit_sized_marks,
+        touches_edge=reaches_edge(digit.box, frame),
+        box=box_in_picture(digit.box, frame, given_shape),
     )
-    return Preprocessed(model_input, tuple(stages), measurements)
+    return Preprocessed(model_input, tuple(stages), measurements, edge_marks)
+
+
+def add_paper(image: np.ndarray, margin: int) -> np.ndarray:
+    """The picture with `margin` pixels added on every side in the colour of its own edge.
+
+    The median of the outermost pixels is the paper's colour even where a digit crosses the edge
+    (it crosses it for a short stretch), and transparent pixels stay transparent."""
+    if not margin:
+        return image
+    edge = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    colour = np.median(edge, axis=0).astype(np.uint8)
+    value = colour.tolist() if image.ndim == 3 else int(colour)
+    return cv2.copyMakeBorder(image, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=value)
+
+
+def box_in_picture(box: tuple[int, int, int, int], frame: Frame, given_shape: tuple[int, int]) -> tuple[int, ...]:
+    """A box (x, y, w, h) of the working image in the pixels of the picture as given."""
+    scale_x, scale_y = given_shape[1] / frame.width, given_shape[0] / frame.height
+    x, y = max(0, box[0] - frame.x), max(0, box[1] - frame.y)
+    right = min(frame.width, box[0] + box[2] - frame.x)
+    bottom = min(frame.height, box[1] + box[3] - frame.y)
+    return (round(x * scale_x), round(y * scale_y), round((right - x) * scale_x), round((bottom - y) * scale_y))
+
+
+def reaches_edge(box: tuple[int, int, int, int] | np.ndarray, frame: Frame) -> bool:
+    """Whether a box (x, y, w, h) comes within EDGE_BAND of the frame's edge."""
+    band = max(2, EDGE_BAND * min(frame.width, frame.height))
+    x, y, w, h = (int(v) for v in box)
+    return bool(x - frame.x < band or y - frame.y < band or frame.x + frame.width - (x + w) < band
+                or frame.y + frame.height - (y + h) < band)
 
 
 def mnist_like_input(image: np.ndarray) -> np.ndarray | None:
@@ -136,14 +225,15 @@ def display_copy(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def extract_ink(image: np.ndarray) -> tuple[np.ndarray, str]:
+def extract_ink(image: np.ndarray, paper_at_corner: bool = False) -> tuple[np.ndarray, str]:
     """White-on-black ink map, from the alpha channel of a transparent drawing or from the light.
 
     A drawing canvas with a transparent background has its strokes only in the alpha channel.
     Everything else is judged by colour: the paper is whatever most of the picture is, so
     dark-on-light and light-on-dark both work; uneven lighting is divided out per colour channel,
     and the ink is the channel that differs most from the paper (blue ink on beige paper is far
-    darker in red than in overall brightness).
+    darker in red than in overall brightness). `paper_at_corner` says the paper is known (it was
+    added around the picture): then the ink is whatever way the picture departs from it.
     """
     if image.ndim == 3 and image.shape[2] == 4:
         alpha = image[..., 3]
@@ -152,7 +242,7 @@ def extract_ink(image: np.ndarray) -> tuple[np.ndarray, str]:
         image = display_copy(image)
     colour = image.astype(np.float32) / 255
     grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY) if colour.ndim == 3 else colour
-    light_on_dark = is_light_on_dark(grey)
+    light_on_dark = bool(grey.mean() > grey[0, 0]) if paper_at_corner else is_light_on_dark(grey)
     if light_on_dark:
         colour = 1 - colour
     ink = 1 - np.clip(colour / estimate_paper(colour), 0, 1)
@@ -201,51 +291,50 @@ def estimate_paper(colour: np.ndarray) -> np.ndarray:
     return np.maximum(paper, 1e-3)
 
 
-def find_digit(ink: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int], int, int] | None:
-    """The digit's mask, its box (x, y, w, h), how many other marks were set aside, and how
-    many of those are as large as a digit (at least half its height, away from the border):
-    likely more digits, so the picture holds several.
+def find_digit(marks: Marks | None, frame: Frame) -> FoundDigit | None:
+    """The marks that make the digit, or None when nothing digit-sized stands out from the paper.
 
-    None when nothing digit-sized stands out from the paper. The digit is the largest mark,
-    preferring marks that do not touch the border (page edges, shadows and fingers do); marks
-    near it join it, because digits are often written in several strokes (the bar of a 5, an
-    open 4, a crossed 7), and the group grows until nothing else is near.
+    The digit is the largest mark. A mark reaching the picture's edge counts less (shadows,
+    fingers and page edges do that), unless nothing else competes with it: then it is the digit,
+    cropped tightly. Long thin marks along an edge (page edges, table lines) never count. Marks
+    near the digit join it, because digits are often written in several strokes (the bar of a
+    5, an open 4, a crossed 7), and the group grows until nothing else is near. Other marks at
+    least half the digit's height, away from the edge, are likely more digits.
     """
-    marks = segment_ink(ink)
     if marks is None:
         return None
-    labels, boxes, area, touches_border = marks
-    height, width = ink.shape
-    score = area * np.where(touches_border, 0.3, 1.0)
+    score = marks.area * np.where(marks.touches_edge, 0.3, 1.0) * ~marks.edge_line
     main = int(np.argmax(score))
-    if max(boxes[main, 2:]) < max(MIN_DIGIT_PIXELS, MIN_DIGIT_SIZE * max(height, width)):
+    boxes, area = marks.boxes, marks.area
+    smallest = max(MIN_DIGIT_PIXELS, MIN_DIGIT_SIZE * max(frame.width, frame.height))
+    if score[main] <= 0 or max(boxes[main, 2:]) < smallest:
         return None
     members, box = {main}, boxes[main].copy()
     grown = True
     while grown:
         grown = False
         margin = 0.3 * max(box[2], box[3])
-        for label in np.flatnonzero(area >= 0.02 * area[main]):
+        for label in np.flatnonzero((area >= 0.02 * area[main]) & ~marks.edge_line):
             if label not in members and boxes_near(box, boxes[label], margin) and not (
-                touches_border[label] and boxes[label, 2] * boxes[label, 3] > 4 * box[2] * box[3]
+                marks.touches_edge[label] and boxes[label, 2] * boxes[label, 3] > 4 * box[2] * box[3]
             ):
                 members.add(int(label))
                 box = union_box(box, boxes[label])
                 grown = True
     set_aside = set(np.flatnonzero(area >= 0.05 * area[main]).tolist()) - members
-    digit_sized = [label for label in set_aside if not touches_border[label] and area[label] >= 0.15 * area[main]
-                   and boxes[label, 3] >= 0.5 * box[3]]
-    return np.isin(labels, list(members)), tuple(int(v) for v in box), len(set_aside), len(digit_sized)
+    digit_sized = [label for label in set_aside if not marks.touches_edge[label]
+                   and area[label] >= 0.15 * area[main] and boxes[label, 3] >= 0.5 * box[3]]
+    mask = np.isin(marks.labels, list(members))
+    return FoundDigit(mask, tuple(int(v) for v in box), len(set_aside), len(digit_sized))
 
 
-def segment_ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Connected marks of ink: (labels image, boxes (N, 4), areas, touches-border flags).
+def segment_ink(ink: np.ndarray, frame: Frame) -> Marks | None:
+    """Connected marks of ink, or None when nothing stands out from the paper.
 
     The threshold is Otsu's, but never below MIN_INK_CONTRAST nor within the paper's own noise
     (grain, JPEG artefacts), so a blank page stays blank; hysteresis (a weaker threshold for
     pixels connected to strong ink) keeps faint stroke ends attached. A slight blur first lets
-    strokes stand out of grain that is only a pixel wide. Label 0 (paper) gets area 0 so it is
-    never chosen.
+    strokes stand out of grain that is only a pixel wide.
     """
     ink = cv2.GaussianBlur(ink, (0, 0), 1.0)
     sample = ink[::2, ::2]  # statistics of the paper need no more; halves the cost
@@ -256,17 +345,30 @@ def segment_ink(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     otsu, _ = cv2.threshold((ink * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     high = max(otsu / 255, median + MIN_INK_CONTRAST, median + 8 * noise)
     low = max(high / 2, median + 4 * noise)
-    marks = remove_ruled_lines((ink >= low).astype(np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    binary = remove_ruled_lines((ink >= low).astype(np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     has_strong_ink = np.zeros(count, bool)
     has_strong_ink[np.unique(labels[ink >= high])] = True
     has_strong_ink[0] = False
     boxes = stats[:, :4]
-    area = stats[:, cv2.CC_STAT_AREA] * has_strong_ink
-    height, width = ink.shape
-    touches_border = (boxes[:, 0] == 0) | (boxes[:, 1] == 0) | (
-        boxes[:, 0] + boxes[:, 2] >= width) | (boxes[:, 1] + boxes[:, 3] >= height)
-    return labels, boxes, area, touches_border
+    edges = edges_reached(boxes, frame)
+    return Marks(labels, boxes, stats[:, cv2.CC_STAT_AREA] * has_strong_ink, edges.any(axis=1),
+                 along_an_edge(boxes, edges, frame))
+
+
+def edges_reached(boxes: np.ndarray, frame: Frame) -> np.ndarray:
+    """`(N, 4)` bool: whether each box (x, y, w, h) reaches the frame's left, top, right, bottom."""
+    return np.stack([boxes[:, 0] <= frame.x, boxes[:, 1] <= frame.y,
+                     boxes[:, 0] + boxes[:, 2] >= frame.x + frame.width,
+                     boxes[:, 1] + boxes[:, 3] >= frame.y + frame.height], axis=1)
+
+
+def along_an_edge(boxes: np.ndarray, edges: np.ndarray, frame: Frame) -> np.ndarray:
+    """`(N,)` bool: long thin marks lying along an edge they reach (a page edge, a shadow's rim,
+    a table line), unlike a digit, which meets an edge with the end of a stroke."""
+    wide = (boxes[:, 2] >= EDGE_LINE_LENGTH * frame.width) & (boxes[:, 3] <= EDGE_LINE_THICKNESS * frame.height)
+    tall = (boxes[:, 3] >= EDGE_LINE_LENGTH * frame.height) & (boxes[:, 2] <= EDGE_LINE_THICKNESS * frame.width)
+    return (wide & (edges[:, 1] | edges[:, 3])) | (tall & (edges[:, 0] | edges[:, 2]))
 
 
 def remove_ruled_lines(binary: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from recognizer.decode import ImageSource, load_image
 from recognizer.errors import InputError
 from recognizer.model import DEFAULT_MODEL_PATH, DIGITS, NUM_CLASSES, Engine, EngineName, load_engine
 from recognizer.preprocess import Preprocessed, Stage, preprocess
-from recognizer.verdict import ANSWERED, EMPTY_MESSAGE, Status, judge, rejection_probability
+from recognizer.verdict import ANSWERED, EDGE_ONLY_MESSAGE, EMPTY_MESSAGE, Status, judge, rejection_probability
 
 BATCH_SIZE = 256
 
@@ -35,11 +35,12 @@ class Recognition:
     message: str
     stages: tuple[Stage, ...] = ()
     advice: tuple[str, ...] = ()
+    box: tuple[int, int, int, int] | None = None  # the digit's (x, y, w, h) in the picture as given
 
     @property
     def model_input(self) -> np.ndarray | None:
         """The exact `(28, 28)` float32 array the model received (None if it received none)."""
-        return self.stages[-1].image if self.status not in (Status.EMPTY, Status.ERROR) else None
+        return self.stages[-1].image if self.stages and self.stages[-1].name == "model_input" else None
 
     @classmethod
     def failed(cls, error: InputError) -> Recognition:
@@ -82,6 +83,8 @@ class Recognizer:
 
     @staticmethod
     def _answer(prepared: Preprocessed, probabilities: np.ndarray | None) -> Recognition:
+        if probabilities is None and prepared.edge_marks:
+            return Recognition(None, (0.0,) * NUM_CLASSES, 1.0, Status.NOT_DIGIT, EDGE_ONLY_MESSAGE, prepared.stages)
         if probabilities is None:
             return Recognition(None, (0.0,) * NUM_CLASSES, 0.0, Status.EMPTY, EMPTY_MESSAGE, prepared.stages)
         probabilities = probabilities / probabilities.sum()
@@ -96,4 +99,5 @@ class Recognizer:
             message=message,
             stages=prepared.stages,
             advice=advise(prepared.measurements),
+            box=prepared.measurements.box if prepared.measurements else None,
         )

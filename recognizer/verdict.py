@@ -62,3 +62,5 @@ def rejection_probability(probabilities: np.ndarray) -> float:
 
 
 EMPTY_MESSAGE = "No digit found: the picture looks blank. Draw or photograph one digit."
+EDGE_ONLY_MESSAGE = ("No digit found: the only marks lie along the edge of the picture (a page edge, a shadow or "
+                     "a line), and they were set aside. Photograph the digit with some paper around it.")

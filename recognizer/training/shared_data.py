@@ -98,6 +98,22 @@ def fashion_photo(item: np.ndarray, size: int = 280) -> np.ndarray:
     return 255 - cv2.resize(item, (size, size), interpolation=cv2.INTER_CUBIC)
 
 
+def on_paper(bitmap: np.ndarray, side: int = 160, margin: int | None = None) -> np.ndarray:
+    """A small dark-on-white bitmap enlarged to a scan-like picture, `side` pixels for the bitmap
+    plus `margin` pixels of white paper on every side (default a quarter of `side`; 0 is a tight
+    crop whose strokes reach the edge, as in a form box or a cropped photo)."""
+    margin = side // 4 if margin is None else margin
+    big = cv2.resize(bitmap, (side, side), interpolation=cv2.INTER_CUBIC)
+    return cv2.copyMakeBorder(big, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255)
+
+
+def cropped(image: np.ndarray, box: tuple[int, int, int, int], inset: int = 0) -> np.ndarray:
+    """The part of a picture inside box (x, y, w, h), `inset` pixels further in on every side:
+    a tight crop around a digit, or one that cuts into its strokes."""
+    x, y, w, h = box
+    return image[y + inset : y + h - inset, x + inset : x + w - inset]
+
+
 def usps(path: Path = SHARED_DATA / "usps" / "zip.train.gz") -> tuple[np.ndarray, np.ndarray]:
     """USPS digits as dark-on-paper uint8 `(N, 16, 16)` images and int labels."""
     with gzip.open(path, "rt") as stream:

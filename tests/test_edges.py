@@ -1,0 +1,88 @@
+"""Digits that fill the picture or reach its edge (tight crops, form boxes, small bitmaps) are
+read like the same digits with paper around them; marks that only lie along the edge are
+reported as such, never as a blank picture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recognizer import Status
+from recognizer.preprocess import preprocess
+from recognizer.training.shared_data import on_paper, optdigits, usps
+from recognizer.verdict import ANSWERED
+from tests.conftest import require_shared
+from tests.test_photos import paper, write
+
+EDGE_ADVICE = "touches the edge"
+
+
+def tight_crop(picture: np.ndarray, inset: int = 0) -> np.ndarray:
+    """The picture cut to the box of its dark ink, `inset` pixels further in on every side."""
+    rows, cols = np.nonzero(picture.min(axis=2) < 128)
+    return picture[rows.min() + inset : rows.max() + 1 - inset, cols.min() + inset : cols.max() + 1 - inset]
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_a_digit_cropped_to_its_ink_is_read_and_told_it_touches_the_edge(recognizer, digit):
+    result = recognizer.recognize(tight_crop(write(paper(), digit, (320, 240), 200)))
+    assert result.digit == digit, result.message
+    assert any(EDGE_ADVICE in tip for tip in result.advice), result.advice
+
+
+@pytest.mark.parametrize("digit", [2, 4, 7, 8])
+def test_a_digit_cut_by_the_edge_still_gets_an_answer(recognizer, digit):
+    result = recognizer.recognize(tight_crop(write(paper(), digit, (320, 240), 200), inset=3))
+    assert result.status in ANSWERED, result.message
+    assert any(EDGE_ADVICE in tip for tip in result.advice)
+
+
+@pytest.mark.parametrize("digit", [0, 3, 6, 9])
+def test_a_tight_crop_gives_the_model_what_paper_around_it_gives(digit):
+    written = write(paper(), digit, (320, 240), 200)
+    with_paper = preprocess(written).model_input
+    tight = preprocess(tight_crop(written)).model_input
+    assert tight is not None
+    assert np.abs(tight - with_paper).mean() < 0.03
+
+
+def test_a_light_on_dark_tight_crop_is_read(recognizer):
+    result = recognizer.recognize(255 - tight_crop(write(paper(), 5, (320, 240), 200)))
+    assert result.digit == 5, result.message
+
+
+def test_the_box_is_in_the_pixels_of_the_picture_as_given(recognizer):
+    picture = write(paper(1200, 1600), 4, (1000, 500), 400)  # shrunk to the working size inside
+    rows, cols = np.nonzero(picture.min(axis=2) < 128)
+    x, y, w, h = recognizer.recognize(picture).box
+    assert abs(x - cols.min()) <= 8 and abs(y - rows.min()) <= 8
+    assert abs(x + w - cols.max()) <= 8 and abs(y + h - rows.max()) <= 8
+
+
+def test_a_line_along_the_edge_alone_is_not_called_blank(recognizer):
+    picture = paper()
+    picture[-6:, :] = (30, 30, 30)  # a table edge along the bottom of the frame, nothing else
+    result = recognizer.recognize(picture)
+    assert result.status == Status.NOT_DIGIT
+    assert "edge" in result.message
+
+
+def test_a_digit_beside_a_line_along_the_edge_is_read(recognizer):
+    picture = write(paper(), 3, (320, 240), 200)
+    picture[-6:, :] = (30, 30, 30)
+    assert recognizer.recognize(picture).digit == 3
+
+
+@pytest.mark.parametrize(("name", "loader"), [("usps", usps), ("optdigits", optdigits)])
+def test_bitmaps_without_a_margin_are_read_like_with_one(recognizer, name, loader):
+    """300 real scanned digits: none comes back "empty" without a margin, and accuracy stays
+    within a point of the padded rendering (the bench holds the 0.5 point target on all)."""
+    folder = {"usps": "usps/zip.train.gz", "optdigits": "optdigits/optdigits-orig.tra"}[name]
+    images, labels = loader(require_shared(folder))
+    images, labels = images[:300], labels[:300]
+    padded = recognizer.recognize_many([on_paper(image) for image in images])
+    tight = recognizer.recognize_many([on_paper(image, margin=0) for image in images])
+    assert [r.status for r in tight].count(Status.EMPTY) == 0
+    accuracy = {kind: np.mean([r.digit == label for r, label in zip(results, labels, strict=True)])
+                for kind, results in (("padded", padded), ("tight", tight))}
+    assert accuracy["tight"] >= accuracy["padded"] - 0.01, accuracy
