@@ -4,8 +4,9 @@
 - pendigits pen trajectories, rendered as canvas strokes (transparent background, ink in alpha);
 - "photo-ized MNIST": MNIST test digits rendered like phone photos (tinted paper, shading,
   blur, noise, JPEG, small and off-centre in a 640x480 frame, slight rotation);
-- digits that reach the picture's edge: USPS and optdigits rendered with no margin, with 1-2 px
-  and with the usual margin, and real_digits cropped to the digit's box and 2 px into it.
+- digits that reach the picture's edge: USPS, optdigits and CVL (valid writers) rendered with no
+  margin, with 1-2 px and with the usual margin; Swiss cells (valid writers) cut to the ink, to
+  the ink plus 1-2 px and as scanned; real_digits cropped to the digit's box and 2 px into it.
 Targets: USPS >= 97%, optdigits >= 98%, pendigits >= 98.5%, photo-ized MNIST >= 99%; at the
 edge, "empty" for at most 0.1% of the digits and accuracy without a margin within 0.5 point of
 the padded rendering.
@@ -18,7 +19,7 @@ import argparse
 import io
 import itertools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -30,6 +31,7 @@ from recognizer.training.data import load_mnist
 from recognizer.training.shared_data import (
     SHARED_DATA,
     cropped,
+    ink_box,
     on_paper,
     optdigits,
     pendigits,
@@ -37,6 +39,7 @@ from recognizer.training.shared_data import (
     render_strokes,
     usps,
 )
+from recognizer.training.writer_sets import cvl, swiss
 
 CHUNK = 256
 PAPER_COLOURS = [(250, 250, 250), (240, 230, 205), (205, 205, 205), (225, 235, 245)]
@@ -102,19 +105,31 @@ def edge_report(name: str, predicted: np.ndarray, statuses: list[Status], labels
     return accuracy, empty
 
 
-def edge_margins(recognizer: Recognizer, images: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> None:
-    """A set rendered with no margin, 1-2 px, and the usual margin; the targets compare them."""
-    renderings = [("no margin", lambda image: on_paper(image, margin=0)),
-                  ("1-2 px margin", lambda image: on_paper(image, margin=int(rng.integers(1, 3)))),
-                  ("usual margin (a quarter of the side)", on_paper)]
+def bitmap_margins(rng: np.random.Generator) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
+    """A small bitmap enlarged with no margin, 1-2 px, and the usual margin (last)."""
+    return [("no margin", lambda image: on_paper(image, margin=0)),
+            ("1-2 px margin", lambda image: on_paper(image, margin=int(rng.integers(1, 3)))),
+            ("usual margin (a quarter of the side)", on_paper)]
+
+
+def scan_margins(rng: np.random.Generator) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
+    """A scanned cell cut to its ink, to its ink plus 1-2 px, and as scanned (last)."""
+    return [("cut to the ink", lambda cell: cropped(cell, ink_box(cell))),
+            ("ink plus 1-2 px", lambda cell: cropped(cell, ink_box(cell, grow=int(rng.integers(1, 3))))),
+            ("as scanned", lambda cell: cell)]
+
+
+def edge_margins(recognizer: Recognizer, images: list | np.ndarray, labels: np.ndarray,
+                 renderings: list[tuple[str, Callable[[np.ndarray], np.ndarray]]]) -> None:
+    """A set rendered at and away from the edge; the targets compare the first and last."""
     figures = {}
     for name, render in renderings:
         predicted, statuses = recognize_all(recognizer, (render(image) for image in images), len(labels))
         figures[name] = edge_report(name, predicted, statuses, labels)
-    gap = figures[renderings[-1][0]][0] - figures["no margin"][0]
+    gap = figures[renderings[-1][0]][0] - figures[renderings[0][0]][0]
     worst_empty = max(empty for _, empty in figures.values())
     close = "met" if gap <= 0.005 else "MISSED"
-    print(f"  no margin vs usual margin: {gap:+.2%} behind (target <= 0.5 point: {close}); "
+    print(f"  {renderings[0][0]} vs {renderings[-1][0]}: {gap:+.2%} behind (target <= 0.5 point: {close}); "
           f"empty at most {worst_empty:.2%} (target <= 0.1%: {'met' if worst_empty <= 0.001 else 'MISSED'})")
 
 
@@ -147,7 +162,13 @@ def main() -> None:
         predicted, _ = recognize_all(recognizer, (on_paper(images[i]) for i in rows), len(rows))
         report(name, predicted, labels[rows], target)
         print(f"{name} at the picture's edge:")
-        edge_margins(recognizer, images[rows], labels[rows], rng)
+        edge_margins(recognizer, images[rows], labels[rows], bitmap_margins(rng))
+
+    for data, margins in [(cvl(), bitmap_margins(rng)), (swiss(), scan_margins(rng))]:
+        valid = data.split("valid")
+        rows = subsample(len(valid), args.limit, rng)
+        print(f"{valid.source} (writers never trained on) at the picture's edge:")
+        edge_margins(recognizer, [valid.items[i] for i in rows], valid.labels[rows], margins)
 
     samples = pendigits()
     rows = subsample(len(samples), args.limit, rng)

@@ -104,7 +104,17 @@ def on_paper(bitmap: np.ndarray, side: int = 160, margin: int | None = None) -> 
     crop whose strokes reach the edge, as in a form box or a cropped photo)."""
     margin = side // 4 if margin is None else margin
     big = cv2.resize(bitmap, (side, side), interpolation=cv2.INTER_CUBIC)
-    return cv2.copyMakeBorder(big, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255)
+    paper = float(np.percentile(bitmap, 90))  # ink may touch the bitmap's edge: the margin is plain paper
+    return cv2.copyMakeBorder(big, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=paper)
+
+
+def ink_box(picture: np.ndarray, grow: int = 0) -> tuple[int, int, int, int]:
+    """The box (x, y, w, h) of a grey dark-on-light picture's ink, `grow` pixels of paper added on
+    every side where the picture has them: a scan cut tightly around its digit."""
+    rows, cols = np.nonzero(picture < (float(np.percentile(picture, 90)) + float(picture.min())) / 2)
+    x0, y0 = max(0, cols.min() - grow), max(0, rows.min() - grow)
+    x1, y1 = min(picture.shape[1], cols.max() + 1 + grow), min(picture.shape[0], rows.max() + 1 + grow)
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def cropped(image: np.ndarray, box: tuple[int, int, int, int], inset: int = 0) -> np.ndarray:
