@@ -18,11 +18,16 @@ ALL_BACKENDS = [*KEPT_BACKENDS, "session"]
 DATABASE_NUMBERS = itertools.count()
 
 
+def require_postgres() -> None:
+    """Skip on a machine without PostgreSQL's server; fail in CI, whose set-up installs it."""
+    require(postgres_bin() is not None, "PostgreSQL's server binaries (apt-get install postgresql)")
+
+
 @pytest.fixture(scope="session")
 def postgres_base_url() -> Iterator[str]:
-    require(postgres_bin() is not None, "PostgreSQL's server binaries (apt-get install postgresql)")
-    with postgres_server() as url:
-        yield url
+    require_postgres()
+    with postgres_server() as server:
+        yield server.url
 
 
 @pytest.fixture

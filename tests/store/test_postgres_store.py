@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import psycopg
 import pytest
 
 from recognizer.store.backends import open_store
 from recognizer.store.postgres_store import SCHEMA_VERSION, PostgresStore
 from recognizer.store.sqlite_store import SQLiteStore
+from tests.postgres_server import postgres_server
+from tests.store.conftest import require_postgres
 from tests.store.test_contract import ALICE
 from tests.store.test_samples import drawing
 
@@ -52,3 +57,35 @@ def test_a_replaced_model_is_fetched_again_from_the_database(postgres_url, tmp_p
     model.write_bytes(b"second")
     store.keep_personal_model(ALICE, model)
     assert store.personal_model_file(ALICE, name).read_bytes() == b"second"
+
+
+def test_the_database_server_killed_mid_write_keeps_every_acknowledged_sample(tmp_path):
+    """kill -9 of PostgreSQL itself (all its processes) while a writer adds samples: after the
+    restart, every sample the store had acknowledged is there; the write in flight failed loudly
+    and is either wholly there or not at all."""
+    require_postgres()
+    with postgres_server() as server:
+        store = PostgresStore(server.url, cache_dir=tmp_path)
+        acknowledged: list[int] = []
+        failure: list[BaseException] = []
+
+        def write() -> None:
+            picture = drawing(7)
+            try:
+                while True:
+                    acknowledged.append(store.add(ALICE, picture, 7))
+            except psycopg.OperationalError as error:
+                failure.append(error)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < 20 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        server.kill()
+        writer.join(60)
+        assert failure, "the writer did not notice the database was gone"
+        server.start()
+        kept = {s.id for s in store.samples(ALICE)}
+        assert len(acknowledged) >= 20 and set(acknowledged) <= kept
+        assert len(kept - set(acknowledged)) <= 1
