@@ -91,7 +91,7 @@ class FoundDigit:
 class Marks:
     """Connected marks of ink (label 0 is paper, with area 0 so it is never chosen)."""
 
-    labels: np.ndarray  # (H, W) int32 label image
+    labels: np.ndarray  # (H, W) label image, uint16 or int32 (see `label_type`)
     boxes: np.ndarray  # (N, 4) x, y, w, h
     area: np.ndarray  # (N,) pixels, 0 for marks without strong ink
     touches_edge: np.ndarray  # (N,) bool: reaches the edge of the picture as given
@@ -219,9 +219,11 @@ def to_working_size(image: np.ndarray) -> np.ndarray:
 def display_copy(image: np.ndarray) -> np.ndarray:
     """The picture as a person saw it: transparency composited onto white."""
     if image.ndim == 3 and image.shape[2] == 4:
-        opacity = image[..., 3].astype(np.float32) / 255
-        white = np.full_like(image[..., :3], 255)
-        return cv2.blendLinear(cv2.cvtColor(image, cv2.COLOR_RGBA2RGB), white, opacity, 1 - opacity)
+        # white - (white - colour) * opacity, in OpenCV's rounding uint8 arithmetic (4x faster
+        # than a float blend; a canvas is composited for every drawing)
+        opacity = cv2.cvtColor(image[..., 3], cv2.COLOR_GRAY2RGB)
+        lack = 255 - cv2.cvtColor(image, cv2.COLOR_RGBA2RGB)
+        return 255 - cv2.multiply(lack, opacity, scale=1 / 255)
     return image
 
 
@@ -346,9 +348,8 @@ def segment_ink(ink: np.ndarray, frame: Frame) -> Marks | None:
     high = max(otsu / 255, median + MIN_INK_CONTRAST, median + 8 * noise)
     low = max(high / 2, median + 4 * noise)
     binary = remove_ruled_lines((ink >= low).astype(np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    has_strong_ink = np.zeros(count, bool)
-    has_strong_ink[np.unique(labels[ink >= high])] = True
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8, ltype=label_type(binary.shape))
+    has_strong_ink = np.bincount(labels[ink >= high], minlength=count) > 0
     has_strong_ink[0] = False
     boxes = stats[:, :4]
     edges = edges_reached(boxes, frame)
@@ -369,6 +370,14 @@ def along_an_edge(boxes: np.ndarray, edges: np.ndarray, frame: Frame) -> np.ndar
     wide = (boxes[:, 2] >= EDGE_LINE_LENGTH * frame.width) & (boxes[:, 3] <= EDGE_LINE_THICKNESS * frame.height)
     tall = (boxes[:, 3] >= EDGE_LINE_LENGTH * frame.height) & (boxes[:, 2] <= EDGE_LINE_THICKNESS * frame.width)
     return (wide & (edges[:, 1] | edges[:, 3])) | (tall & (edges[:, 0] | edges[:, 2]))
+
+
+def label_type(shape: tuple[int, int]) -> int:
+    """16-bit labels when even a picture of isolated dots (one mark per 2x2 pixels, the most an
+    8-connected labelling can find) has fewer marks than 16 bits count: OpenCV measures marks
+    2.5x faster with them (0.19 ms instead of 0.47 ms for a 280x280 canvas)."""
+    most_marks = ((shape[0] + 1) // 2) * ((shape[1] + 1) // 2)
+    return cv2.CV_16U if most_marks < 2**16 else cv2.CV_32S
 
 
 def remove_ruled_lines(binary: np.ndarray) -> np.ndarray:
@@ -421,9 +430,10 @@ def crop_to_digit(ink: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, i
     Returns the crop and the original ink strength (for the "low contrast" advice).
     """
     x, y, w, h = box
-    kept = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    crop = np.where(kept, ink, 0)[y : y + h, x : x + w]
-    strength = float(np.percentile(crop[mask[y : y + h, x : x + w]], 90))
+    inside = mask[y : y + h, x : x + w]  # the mask lies within the box: no need to grow the whole picture
+    kept = cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    crop = np.where(kept, ink[y : y + h, x : x + w], 0)
+    strength = float(np.percentile(crop[inside], 90))
     return np.clip(crop / max(strength, 1e-3), 0, 1).astype(np.float32), strength
 
 
