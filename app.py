@@ -287,7 +287,8 @@ def results_table_ui(files: list, results: list[Recognition]) -> None:
 def my_samples_ui(owner: Owner, store: Store) -> None:
     """This person's samples as a grid (delete any), zip export and import, and fine-tuning."""
     count = store.count(owner)
-    where = ("only in this browser tab (sign in to keep them)" if owner.is_anonymous else
+    where = ("only in this browser tab" + (" (sign in to keep them)" if sign_in_configured() else "")
+             if owner.is_anonymous else
              "on this server" if owner == LOCAL else "with your account, for you alone")
     st.caption(f"{count} samples kept {where}, newest first. Each click on “Right” or a digit under an answer "
                "adds one.")

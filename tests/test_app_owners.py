@@ -92,3 +92,18 @@ def test_served_beyond_localhost_without_sign_in_the_operator_is_told(public_ser
     session({})
     assert any("without sign-in" in record.getMessage() and "[auth]" in record.getMessage()
                for record in caplog.records)
+
+
+def test_with_sign_in_configured_a_visitor_on_localhost_is_anonymous_and_offered_it(public_server, tmp_path):
+    from streamlit import config
+
+    config.set_option("server.address", "localhost")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                           "client_id": "digit-lens", "client_secret": "x",
+                           "server_metadata_url": "http://localhost:9/.well-known/openid-configuration"}
+    app.run()
+    correct(app, 7, "✓ Right")
+    assert any(button.label == "Sign in" for button in app.sidebar.button)
+    assert any("Sign in to keep them" in info.value for info in app.sidebar.info)
+    assert SQLiteStore(tmp_path / "samples.sqlite3").count(LOCAL) == 0 and sample_captions(app) == ["7"]
