@@ -130,16 +130,28 @@ def preprocess_in_frame(image: np.ndarray, margin: int, given_shape: tuple[int, 
     if digit is None:
         return Preprocessed(None, tuple(stages), None, edge_marks)
     stages.append(Stage("digit", "Marks kept as the digit (grey: set aside)", mask_overview(ink, digit.mask)))
+    return prepare_digit(ink, digit, tuple(stages), frame, given_shape, edge_marks)
+
+
+def prepare_digit(ink: np.ndarray, digit: FoundDigit, stages: tuple[Stage, ...], frame: Frame,
+                  given_shape: tuple[int, int], edge_marks: int = 0) -> Preprocessed:
+    """A found digit (its mask is the same shape as `ink`) -> its model input, after the `stages`
+    that led to it; `frame` is where the picture as given lies in `ink`'s pixels (it may start
+    outside them, when `ink` is a part of the picture), `given_shape` its (height, width).
+
+    The one way a found digit becomes a model input: single pictures and each digit of a written
+    number (recognizer/numbers.py) both come through here, so they look alike to the model.
+    """
     crop, contrast = crop_to_digit(ink, digit.mask, digit.box)
-    stages.append(Stage("crop", "Cropped to the digit, ink strength evened out", crop))
     strokes, stroke_width = normalize_stroke_width(crop)
-    stages.append(Stage("strokes", "Strokes made as thick as MNIST's", strokes))
     fitted = fit_box(strokes, BOX)
-    stages.append(Stage("box", "Fitted into 20x20, aspect ratio kept", fitted))
     model_input = centre_by_mass(fitted)
-    stages.append(Stage("model_input", "Centred in 28x28 by centre of mass: the model input", model_input))
+    stages += (Stage("crop", "Cropped to the digit, ink strength evened out", crop),
+               Stage("strokes", "Strokes made as thick as MNIST's", strokes),
+               Stage("box", "Fitted into 20x20, aspect ratio kept", fitted),
+               Stage("model_input", "Centred in 28x28 by centre of mass: the model input", model_input))
     measurements = Measurements(
-        digit_size=max(digit.box[2], digit.box[3]) / min(height, width),
+        digit_size=max(digit.box[2], digit.box[3]) / min(frame.height, frame.width),
         stroke_width=stroke_width,
         contrast=contrast,
         separate_marks=digit.separate_marks,
@@ -147,7 +159,7 @@ def preprocess_in_frame(image: np.ndarray, margin: int, given_shape: tuple[int, 
         touches_edge=reaches_edge(digit.box, frame),
         box=box_in_picture(digit.box, frame, given_shape),
     )
-    return Preprocessed(model_input, tuple(stages), measurements, edge_marks)
+    return Preprocessed(model_input, stages, measurements, edge_marks)
 
 
 def add_paper(image: np.ndarray, margin: int) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,7 @@ from recognizer.advice import advise
 from recognizer.decode import ImageSource, load_image
 from recognizer.errors import InputError
 from recognizer.model import DEFAULT_MODEL_PATH, DIGITS, NUM_CLASSES, Engine, EngineName, load_engine
+from recognizer.numbers import NumberReading, read_number
 from recognizer.preprocess import Preprocessed, Stage, preprocess
 from recognizer.verdict import ANSWERED, EDGE_ONLY_MESSAGE, EMPTY_MESSAGE, Status, judge, rejection_probability
 
@@ -66,7 +67,11 @@ class Recognizer:
 
     def recognize(self, image: ImageSource) -> Recognition:
         """Recognize one picture; raises `InputError` (a user-facing message) on bad input."""
-        return self._classify([preprocess(load_image(image))])[0]
+        return self.classify([preprocess(load_image(image))])[0]
+
+    def read_number(self, image: ImageSource) -> NumberReading:
+        """Read a written number (one or more lines of digits); raises `InputError` on bad input."""
+        return read_number(load_image(image), self.classify)
 
     def recognize_many(self, sources: Iterable[ImageSource]) -> list[Recognition]:
         """Recognize many pictures, in order; a bad one gets status `error`.
@@ -91,10 +96,12 @@ class Recognizer:
             except InputError as error:
                 prepared.append(error)
         good = [item for item in prepared if isinstance(item, Preprocessed)]
-        answers = iter(self._classify(good))
+        answers = iter(self.classify(good))
         return [Recognition.failed(item) if isinstance(item, InputError) else next(answers) for item in prepared]
 
-    def _classify(self, prepared: list[Preprocessed]) -> list[Recognition]:
+    def classify(self, prepared: Sequence[Preprocessed]) -> list[Recognition]:
+        """Answers for already preprocessed pictures, in batched model calls: the path that
+        `read_number` sends each digit (and each way of splitting touching digits) through."""
         inputs = [item.model_input for item in prepared if item.model_input is not None]
         batches = [np.stack(inputs[i : i + BATCH_SIZE])[..., None] for i in range(0, len(inputs), BATCH_SIZE)]
         rows = iter(np.concatenate([self.model.probabilities(b) for b in batches]) if batches else [])

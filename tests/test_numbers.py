@@ -1,0 +1,224 @@
+"""Reading whole written numbers (`Recognizer.read_number`) made of real digits: MNIST test digits
+the model reads clearly on their own, pendigits pen strokes of writers it never saw."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.numbers import NumberStatus
+from recognizer.training.shared_data import pendigits
+from recognizer.training.synthetic import draw_on_paper
+from recognizer.training.written_numbers import Gap, compose_number, digit_crop, pen_number, slant_and_slope
+from recognizer.verdict import Status
+from tests.conftest import require_shared
+
+HEIGHT = 80
+
+
+@pytest.fixture(scope="module")
+def clear(mnist, recognizer) -> dict[int, list[np.ndarray]]:
+    """Per digit, MNIST test digits that the single-digit path reads right and surely: what is
+    tested here is finding the digits, not the model."""
+    rng = np.random.default_rng(3)
+    chosen = rng.choice(len(mnist.x_test), 600, replace=False)
+    results = recognizer.recognize_many([draw_on_paper(mnist.x_test[i], rng) for i in chosen])
+    found: dict[int, list[np.ndarray]] = {d: [] for d in range(10)}
+    for index, result in zip(chosen, results, strict=True):
+        if result.digit == mnist.y_test[index] and result.confidence >= 0.98:
+            found[int(mnist.y_test[index])].append(mnist.x_test[index])
+    return found
+
+
+def number_of(clear, text: str, rng: np.random.Generator) -> list[np.ndarray]:
+    return [clear[int(c)][rng.integers(len(clear[int(c)]))] for c in text]
+
+
+def written(items: list, height: int = HEIGHT) -> np.ndarray:
+    """One line, left to right, dark on light paper: white-on-black digit images (scaled to
+    `height`), ints (the gap to the next item in pixels; negative overlaps) and marks ".", ","
+    and "-" drawn where punctuation sits."""
+    canvas = np.zeros((3 * height, 40 * height), np.uint8)
+    top, x = height, height
+    for item in items:
+        if isinstance(item, int | np.integer):
+            x += int(item)
+            continue
+        if isinstance(item, str):
+            mark = punctuation(item, height)
+            region = canvas[top : top + height, x : x + mark.shape[1]]
+        else:
+            crop = digit_crop(item)
+            mark = cv2.resize(crop, (max(1, round(crop.shape[1] * height / crop.shape[0])), height))
+            region = canvas[top : top + height, x : x + mark.shape[1]]
+        np.maximum(region, mark, out=region)
+        x += mark.shape[1]
+    return 255 - digit_crop_with_margin(canvas, height)
+
+
+def spaced(digits, gap: int) -> list:
+    """Digits with `gap` pixels between neighbours, as items for `written`."""
+    return [part for digit in digits for part in (digit, gap)][:-1]
+
+
+def punctuation(mark: str, height: int) -> np.ndarray:
+    """A dot or a comma on the baseline, or a dash at half height, white on black."""
+    picture = np.zeros((height, height // 3), np.uint8)
+    centre = (height // 6, height - height // 10)
+    if mark in ".,":
+        cv2.circle(picture, centre, height // 14, 255, -1, cv2.LINE_AA)
+    if mark == ",":
+        picture = np.pad(picture, ((0, height // 4), (0, 0)))[: height + height // 4]
+        cv2.line(picture, centre, (centre[0] - height // 12, height + height // 6), 255, height // 20, cv2.LINE_AA)
+        picture = picture[:height]
+    if mark == "-":
+        cv2.line(picture, (2, height // 2), (height // 3 - 3, height // 2), 255, height // 12, cv2.LINE_AA)
+    return picture
+
+
+def digit_crop_with_margin(canvas: np.ndarray, margin: int) -> np.ndarray:
+    return np.pad(digit_crop(canvas), margin)
+
+
+def test_a_single_digit_reads_as_the_single_digit_path_does(recognizer, mnist):
+    rng = np.random.default_rng(5)
+    pictures = [draw_on_paper(mnist.x_test[i], rng) for i in rng.choice(len(mnist.x_test), 40, replace=False)]
+    for picture, single in zip(pictures, recognizer.recognize_many(pictures), strict=True):
+        reading = recognizer.read_number(picture)
+        assert len(reading.digits) == 1
+        digit = reading.digits[0]
+        np.testing.assert_array_equal(digit.model_input, single.model_input)
+        assert (digit.digit, digit.status) == (single.digit, single.status)
+        # the same input in a batch of another size: equal up to float rounding
+        np.testing.assert_allclose(digit.probabilities, single.probabilities, atol=1e-4)
+
+
+@pytest.mark.parametrize("gap", [3, 25, 300])
+def test_digits_apart_are_read_whatever_the_gap(recognizer, clear, gap):
+    rng = np.random.default_rng(gap)
+    for number in ("2024", "731", "90"):
+        digits = number_of(clear, number, rng)
+        assert recognizer.read_number(written(spaced(digits, gap))).text.replace(" ", "") == number
+
+
+def test_touching_and_overlapping_neighbours_are_split(recognizer, clear):
+    rng = np.random.default_rng(11)
+    right = {Gap.TOUCHING: 0, Gap.OVERLAPPING: 0}
+    for gap in right:
+        for _ in range(20):
+            number = "".join(str(d) for d in rng.integers(0, 10, 2))
+            reading = recognizer.read_number(compose_number(number_of(clear, number, rng), gap, rng))
+            right[gap] += reading.text == number
+    assert right[Gap.TOUCHING] >= 16, right
+    assert right[Gap.OVERLAPPING] >= 16, right
+
+
+def test_digits_written_in_two_strokes_stay_one_digit(recognizer):
+    require_shared("pendigits")
+    rng = np.random.default_rng(4)
+    two_strokes = [d for d in pendigits() if d.label in (4, 5, 7) and len(d.strokes) >= 2 and d.writer >= 26]
+    right = 0
+    for _ in range(15):
+        digits = [two_strokes[i] for i in rng.choice(len(two_strokes), 3, replace=False)]
+        reading = recognizer.read_number(pen_number(digits, rng))
+        assert len(reading.digits) == 3, reading.text
+        right += reading.text.replace(" ", "") == "".join(str(d.label) for d in digits)
+    assert right >= 13
+
+
+def test_broken_faint_strokes_join_into_their_digit(recognizer, clear):
+    rng = np.random.default_rng(8)
+    for number in ("174", "790", "235"):
+        items = []
+        for digit in number_of(clear, number, rng):
+            broken = cv2.resize(digit_crop(digit), None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+            row = int(rng.uniform(0.3, 0.7) * broken.shape[0])
+            broken[row : row + 4] = 0  # a gap across the strokes where the pen ran dry
+            items += [(broken * 0.35).astype(np.uint8), 30]
+        reading = recognizer.read_number(written(items[:-1]))
+        assert len(reading.digits) == 3
+        assert all(digit.box[3] >= 0.9 * HEIGHT for digit in reading.digits)  # both halves of each digit
+
+
+def test_dots_commas_and_dashes_are_skipped_and_wide_gaps_are_spaces(recognizer, clear):
+    rng = np.random.default_rng(9)
+    one, two, three, four, five = number_of(clear, "12345", rng)
+    picture = written([one, 8, two, 8, ".", 8, three, 8, ",", 8, four, 8, "-", 8, five, 3 * HEIGHT, one, 8, two])
+    assert recognizer.read_number(picture).text == "12345 12"
+
+
+def test_several_lines_are_read_top_to_bottom(recognizer, clear):
+    rng = np.random.default_rng(10)
+    first = written(spaced(number_of(clear, "305", rng), 20))
+    second = written(spaced(number_of(clear, "4718", rng), 20))
+    width = max(first.shape[1], second.shape[1])
+    page = np.vstack([np.pad(first, ((0, 0), (0, width - first.shape[1])), constant_values=255),
+                      np.pad(second, ((0, 0), (0, width - second.shape[1])), constant_values=255)])
+    reading = recognizer.read_number(page)
+    assert reading.line_texts == ("305", "4718")
+    assert [d.line for d in reading.digits] == [0, 0, 0, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("slope", [-10, 10])
+def test_a_sloping_line_is_read_in_order(recognizer, clear, slope):
+    rng = np.random.default_rng(12)
+    line = written(spaced(number_of(clear, "86420", rng), 25))
+    turned = 255 - np.pad(slant_and_slope(255 - line, 0.0, slope), HEIGHT)
+    assert recognizer.read_number(turned).text == "86420"
+
+
+def test_twelve_digits_in_one_line(recognizer, clear):
+    rng = np.random.default_rng(13)
+    number = "314159265358"
+    picture = written(spaced(number_of(clear, number, rng), 15), height=60)
+    reading = recognizer.read_number(picture)
+    assert reading.text == number
+    assert reading.status == NumberStatus.NUMBER
+
+
+def test_boxes_are_in_the_original_pictures_pixels(recognizer, clear):
+    rng = np.random.default_rng(14)
+    small = written(spaced(number_of(clear, "58", rng), 40))
+    large = cv2.resize(small, None, fx=5, fy=5, interpolation=cv2.INTER_CUBIC)  # beyond the working size
+    boxes = [np.array(d.box) for d in recognizer.read_number(small).digits]
+    large_boxes = [np.array(d.box) for d in recognizer.read_number(large).digits]
+    assert len(boxes) == len(large_boxes) == 2
+    for box, large_box in zip(boxes, large_boxes, strict=True):
+        assert np.abs(large_box - 5 * box).max() <= 12
+    ink = small < 128
+    for box in boxes:
+        x, y, w, h = box
+        assert ink[y : y + h, x : x + w].sum() > 0.45 * ink.sum()  # each box holds one of the two digits
+
+
+def test_the_reading_holds_each_digits_input_probabilities_and_confidence(recognizer, clear):
+    rng = np.random.default_rng(15)
+    reading = recognizer.read_number(written(spaced(number_of(clear, "907", rng), 20)))
+    assert reading.status == NumberStatus.NUMBER
+    for digit in reading.digits:
+        assert digit.model_input.shape == (28, 28)
+        assert len(digit.probabilities) == 12 and abs(sum(digit.probabilities) - 1) < 1e-5
+        assert digit.status == Status.DIGIT
+        assert digit.stages[-1].image is digit.model_input
+    assert reading.confidence == pytest.approx(np.prod([d.confidence for d in reading.digits]))
+    assert "907" in reading.message
+
+
+def test_blank_paper_is_empty_and_letters_are_not_a_number(recognizer):
+    assert recognizer.read_number(np.full((200, 600), 255, np.uint8)).status == NumberStatus.EMPTY
+    letters = np.full((200, 600), 255, np.uint8)
+    cv2.putText(letters, "WAX", (40, 150), cv2.FONT_HERSHEY_SIMPLEX, 4, 0, 12)
+    reading = recognizer.read_number(letters)
+    assert reading.status == NumberStatus.NOT_DIGIT
+    assert "?" in reading.text
+
+
+def test_an_unsure_digit_makes_the_whole_reading_unsure(recognizer, mnist):
+    rng = np.random.default_rng(16)
+    readings = (recognizer.read_number(written(spaced(mnist.x_test[rng.choice(10000, 3)], 30)))
+                for _ in range(200))
+    reading = next(r for r in readings if any(d.status == Status.UNSURE for d in r.digits)
+                   and all(d.status in (Status.DIGIT, Status.UNSURE) for d in r.digits))
+    assert reading.status == NumberStatus.UNSURE
+    assert "not sure" in reading.message
