@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import gzip
 import os
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,20 +141,3 @@ def optdigits(path: Path = SHARED_DATA / "optdigits" / "optdigits-orig.tra") -> 
         labels.append(int(lines[start + 32]))
     return np.stack(images), np.array(labels)
 
-
-def cvl(split: str = "test", root: Path = SHARED_DATA / "cvl") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CVL single digits of one split (train, valid, test; no writer in two): dark-on-paper uint8
-    `(N, 28, 28)` images, int labels and writer ids, read straight from the archive's members."""
-    with (root / "index.csv").open(newline="") as stream:
-        rows = {row["member"]: row for row in csv.DictReader(stream) if row["split"] == split}
-    images, labels, writers = [], [], []
-    with tarfile.open(root / "cvl_single_digits.tar.gz") as archive:
-        for member in archive:
-            row = rows.get(member.name)
-            if row is None:
-                continue
-            data = np.frombuffer(archive.extractfile(member).read(), np.uint8)
-            images.append(cv2.imdecode(data, cv2.IMREAD_GRAYSCALE))
-            labels.append(int(row["label"]))
-            writers.append(int(row["writer"]))
-    return np.stack(images), np.array(labels), np.array(writers)
