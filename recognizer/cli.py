@@ -1,9 +1,12 @@
-"""Command line: `python -m recognizer predict [--json] PATH...`, one line per file.
+"""Command line, one line per file: `python -m recognizer predict [--json] PATH...` names the
+digit in each picture, `python -m recognizer number [--json] PATH...` reads a whole written
+number (one or more lines of digits).
 
-Files are read and preprocessed one by one but sent to the model in batches, so a folder of
-thousands of pictures costs one model call per batch. A broken file gets its own error line;
-the others still run. The status says whether a digit was named (`digit`, `unsure`) or not
-(`not_digit`, `several_digits`, `empty`, `error`).
+`predict` reads and preprocesses files one by one but sends them to the model in batches, so a
+folder of thousands of pictures costs one model call per batch. A broken file gets its own
+error line; the others still run. The status says whether a digit was named (`digit`, `unsure`)
+or not (`not_digit`, `several_digits`, `empty`, `error`); for `number` it is `number`, `unsure`,
+`not_digit`, `empty` or `error`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from recognizer.errors import InputError
 from recognizer.model import CLASS_NAMES, DEFAULT_MODEL_PATH
+from recognizer.numbers import NumberReading
 from recognizer.recognize import Recognition, Recognizer
 
 FILES_PER_BATCH = 64  # bounds memory: each result holds its stage images until printed
@@ -27,6 +32,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     predict.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="image files")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="model file (.keras)")
+    number = commands.add_parser("number", help="read the written number (digits, lines) in each picture")
+    number.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="image files")
+    number.add_argument("--json", action="store_true", help="one JSON object per line")
+    number.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="model file (.keras)")
     return parser.parse_args(argv)
 
 
@@ -46,6 +55,40 @@ def as_text(path: Path, result: Recognition) -> str:
     return f"{path}\t{answer}\t{result.status}\t{result.message}"
 
 
+def number_as_json(path: Path, reading: NumberReading) -> str:
+    """`lines` are the digits of each line without the spaces between groups; `text` joins them."""
+    lines = [text.replace(" ", "") for text in reading.line_texts]
+    return json.dumps({
+        "file": str(path),
+        "status": str(reading.status),
+        "lines": lines,
+        "text": "\n".join(lines),
+        "confidence": round(reading.confidence, 4),
+        "digits": [{"line": d.line, "digit": d.digit, "status": str(d.status), "confidence": round(d.confidence, 4),
+                    "box": list(d.box)} for d in reading.digits],
+        "message": reading.message,
+    })
+
+
+def number_as_text(path: Path, reading: NumberReading) -> str:
+    """Lines of the number separated by " / ", so each file stays on one line."""
+    return f"{path}\t{' / '.join(reading.line_texts) or '-'}\t{reading.status}\t{reading.message}"
+
+
+def read_numbers(recognizer: Recognizer, paths: list[Path], as_json: bool) -> int:
+    """Print one reading per file; the number of files that could not be read."""
+    format_line = number_as_json if as_json else number_as_text
+    failures = 0
+    for path in paths:
+        try:
+            reading = recognizer.read_number(path)
+        except InputError as error:
+            reading = NumberReading.failed(str(error))
+            failures += 1
+        print(format_line(path, reading), flush=True)
+    return failures
+
+
 def batches(paths: list[Path], size: int) -> Iterator[list[Path]]:
     for start in range(0, len(paths), size):
         yield paths[start : start + size]
@@ -55,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Exit status 0 when every file was read, 1 when at least one could not be."""
     args = parse_args(argv)
     recognizer = Recognizer.load(args.model)
+    if args.command == "number":
+        return 1 if read_numbers(recognizer, args.paths, args.json) else 0
     format_line = as_json if args.json else as_text
     failures = 0
     for chunk in batches(args.paths, FILES_PER_BATCH):

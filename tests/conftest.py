@@ -70,3 +70,21 @@ def fashion():
 
     require(FASHION_MNIST.is_dir(), f"Fashion-MNIST in {FASHION_MNIST} (apt-get install dataset-fashion-mnist)")
     return load_fashion_mnist(FASHION_MNIST)
+
+
+@pytest.fixture(scope="session")
+def clear_digits(mnist, recognizer) -> dict:
+    """Per digit, MNIST test digits that the single-digit path reads right and surely: what is
+    tested with them is finding the digits, not the model."""
+    import numpy as np
+
+    from recognizer.training.synthetic import draw_on_paper
+
+    rng = np.random.default_rng(3)
+    chosen = rng.choice(len(mnist.x_test), 600, replace=False)
+    results = recognizer.recognize_many([draw_on_paper(mnist.x_test[i], rng) for i in chosen])
+    found: dict[int, list[np.ndarray]] = {d: [] for d in range(10)}
+    for index, result in zip(chosen, results, strict=True):
+        if result.digit == mnist.y_test[index] and result.confidence >= 0.98:
+            found[int(mnist.y_test[index])].append(mnist.x_test[index])
+    return found

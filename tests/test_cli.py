@@ -1,4 +1,4 @@
-"""`python -m recognizer predict`: one line per file; broken files get an error line."""
+"""`python -m recognizer predict` and `number`: one line per file; broken files get an error line."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
+from tests.number_pictures import number_of, spaced, written
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +31,8 @@ def files(tmp_path_factory):
     return paths
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "recognizer", "predict", *args], cwd=ROOT,
+def run_cli(*args: str, command: str = "predict") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "recognizer", command, *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=180)
 
 
@@ -54,3 +55,53 @@ def test_text_output_one_line_per_file(files):
     lines = done.stdout.splitlines()
     assert len(lines) == 2
     assert lines[0].split("\t")[1] == "7" and lines[1].split("\t")[1] == "0"
+
+
+@pytest.fixture(scope="module")
+def number_files(files, clear_digits, tmp_path_factory):
+    """A one-line number with a space, a two-line number, and the blank and broken files."""
+    rng = np.random.default_rng(21)
+    folder = tmp_path_factory.mktemp("numbers")
+    year = written(spaced(number_of(clear_digits, "2024", rng), 15))
+    top, bottom = (written(spaced(number_of(clear_digits, text, rng), 15)) for text in ("17", "305"))
+    width = max(top.shape[1], bottom.shape[1])
+    two_lines = np.vstack([np.pad(part, ((0, 0), (0, width - part.shape[1])), constant_values=255)
+                           for part in (top, bottom)])
+    grouped = written([*spaced(number_of(clear_digits, "12", rng), 15), 300, *number_of(clear_digits, "9", rng)])
+    paths = {"year": folder / "year.png", "lines": folder / "lines.jpg", "grouped": folder / "grouped.png"}
+    for name, picture in (("year", year), ("lines", two_lines), ("grouped", grouped)):
+        cv2.imwrite(str(paths[name]), picture)
+    return {**paths, "blank": files["blank"], "broken": files["broken"]}, {"year": year}
+
+
+def test_number_json_lines_for_numbers_blank_and_broken_files(number_files):
+    paths, pictures = number_files
+    done = run_cli("--json", *(str(p) for p in paths.values()), command="number")
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    by_name = {line["file"].rsplit("/", 1)[1].split(".")[0]: line for line in lines}
+    assert len(lines) == 5
+    year = by_name["year"]
+    assert (year["status"], year["lines"], year["text"]) == ("number", ["2024"], "2024")
+    assert year["confidence"] == pytest.approx(np.prod([d["confidence"] for d in year["digits"]]), abs=1e-3)
+    assert [(d["line"], d["digit"], d["status"]) for d in year["digits"]] == [(0, 2, "digit"), (0, 0, "digit"),
+                                                                             (0, 2, "digit"), (0, 4, "digit")]
+    ink = pictures["year"] < 128
+    for digit in year["digits"]:
+        x, y, w, h = digit["box"]  # in the picture's pixels: each box holds about a quarter of the ink
+        assert 0.1 < ink[y : y + h, x : x + w].sum() / ink.sum() < 0.45
+    assert by_name["lines"]["lines"] == ["17", "305"] and by_name["lines"]["text"] == "17\n305"
+    assert [d["line"] for d in by_name["lines"]["digits"]] == [0, 0, 1, 1, 1]
+    assert by_name["grouped"]["lines"] == ["129"]  # the space between groups is not in `lines`
+    assert by_name["blank"]["status"] == "empty" and by_name["blank"]["digits"] == []
+    assert by_name["broken"]["status"] == "error" and "not an image" in by_name["broken"]["message"]
+    assert done.returncode == 1  # one file could not be read
+
+
+def test_number_text_output_one_line_per_file(number_files):
+    paths, _ = number_files
+    done = run_cli(str(paths["lines"]), str(paths["grouped"]), command="number")
+    assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].split("\t")[1:3] == ["17 / 305", "number"]
+    assert lines[1].split("\t")[1] == "12 9"

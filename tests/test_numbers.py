@@ -14,72 +14,7 @@ from recognizer.training.writer_sets import HELD_OUT_PENDIGITS_EVERY
 from recognizer.training.written_numbers import Gap, compose_number, digit_crop, pen_number, slant_and_slope
 from recognizer.verdict import Status
 from tests.conftest import require_shared
-
-HEIGHT = 80
-
-
-@pytest.fixture(scope="module")
-def clear(mnist, recognizer) -> dict[int, list[np.ndarray]]:
-    """Per digit, MNIST test digits that the single-digit path reads right and surely: what is
-    tested here is finding the digits, not the model."""
-    rng = np.random.default_rng(3)
-    chosen = rng.choice(len(mnist.x_test), 600, replace=False)
-    results = recognizer.recognize_many([draw_on_paper(mnist.x_test[i], rng) for i in chosen])
-    found: dict[int, list[np.ndarray]] = {d: [] for d in range(10)}
-    for index, result in zip(chosen, results, strict=True):
-        if result.digit == mnist.y_test[index] and result.confidence >= 0.98:
-            found[int(mnist.y_test[index])].append(mnist.x_test[index])
-    return found
-
-
-def number_of(clear, text: str, rng: np.random.Generator) -> list[np.ndarray]:
-    return [clear[int(c)][rng.integers(len(clear[int(c)]))] for c in text]
-
-
-def written(items: list, height: int = HEIGHT) -> np.ndarray:
-    """One line, left to right, dark on light paper: white-on-black digit images (scaled to
-    `height`), ints (the gap to the next item in pixels; negative overlaps) and marks ".", ","
-    and "-" drawn where punctuation sits."""
-    canvas = np.zeros((3 * height, 40 * height), np.uint8)
-    top, x = height, height
-    for item in items:
-        if isinstance(item, int | np.integer):
-            x += int(item)
-            continue
-        if isinstance(item, str):
-            mark = punctuation(item, height)
-            region = canvas[top : top + height, x : x + mark.shape[1]]
-        else:
-            crop = digit_crop(item)
-            mark = cv2.resize(crop, (max(1, round(crop.shape[1] * height / crop.shape[0])), height))
-            region = canvas[top : top + height, x : x + mark.shape[1]]
-        np.maximum(region, mark, out=region)
-        x += mark.shape[1]
-    return 255 - digit_crop_with_margin(canvas, height)
-
-
-def spaced(digits, gap: int) -> list:
-    """Digits with `gap` pixels between neighbours, as items for `written`."""
-    return [part for digit in digits for part in (digit, gap)][:-1]
-
-
-def punctuation(mark: str, height: int) -> np.ndarray:
-    """A dot or a comma on the baseline, or a dash at half height, white on black."""
-    picture = np.zeros((height, height // 3), np.uint8)
-    centre = (height // 6, height - height // 10)
-    if mark in ".,":
-        cv2.circle(picture, centre, height // 14, 255, -1, cv2.LINE_AA)
-    if mark == ",":
-        picture = np.pad(picture, ((0, height // 4), (0, 0)))[: height + height // 4]
-        cv2.line(picture, centre, (centre[0] - height // 12, height + height // 6), 255, height // 20, cv2.LINE_AA)
-        picture = picture[:height]
-    if mark == "-":
-        cv2.line(picture, (2, height // 2), (height // 3 - 3, height // 2), 255, height // 12, cv2.LINE_AA)
-    return picture
-
-
-def digit_crop_with_margin(canvas: np.ndarray, margin: int) -> np.ndarray:
-    return np.pad(digit_crop(canvas), margin)
+from tests.number_pictures import HEIGHT, number_of, spaced, written
 
 
 def test_a_single_digit_reads_as_the_single_digit_path_does(recognizer, mnist):
@@ -96,20 +31,20 @@ def test_a_single_digit_reads_as_the_single_digit_path_does(recognizer, mnist):
 
 
 @pytest.mark.parametrize("gap", [3, 25, 300])
-def test_digits_apart_are_read_whatever_the_gap(recognizer, clear, gap):
+def test_digits_apart_are_read_whatever_the_gap(recognizer, clear_digits, gap):
     rng = np.random.default_rng(gap)
     for number in ("2024", "731", "90"):
-        digits = number_of(clear, number, rng)
+        digits = number_of(clear_digits, number, rng)
         assert recognizer.read_number(written(spaced(digits, gap))).text.replace(" ", "") == number
 
 
-def test_touching_and_overlapping_neighbours_are_split(recognizer, clear):
+def test_touching_and_overlapping_neighbours_are_split(recognizer, clear_digits):
     rng = np.random.default_rng(11)
     right = {Gap.TOUCHING: 0, Gap.OVERLAPPING: 0}
     for gap in right:
         for _ in range(20):
             number = "".join(str(d) for d in rng.integers(0, 10, 2))
-            reading = recognizer.read_number(compose_number(number_of(clear, number, rng), gap, rng))
+            reading = recognizer.read_number(compose_number(number_of(clear_digits, number, rng), gap, rng))
             right[gap] += reading.text == number
     assert right[Gap.TOUCHING] >= 16, right
     assert right[Gap.OVERLAPPING] >= 16, right
@@ -129,11 +64,11 @@ def test_digits_written_in_two_strokes_stay_one_digit(recognizer):
     assert right >= 13
 
 
-def test_broken_faint_strokes_join_into_their_digit(recognizer, clear):
+def test_broken_faint_strokes_join_into_their_digit(recognizer, clear_digits):
     rng = np.random.default_rng(8)
     for number in ("174", "790", "235"):
         items = []
-        for digit in number_of(clear, number, rng):
+        for digit in number_of(clear_digits, number, rng):
             broken = cv2.resize(digit_crop(digit), None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
             row = int(rng.uniform(0.3, 0.7) * broken.shape[0])
             broken[row : row + 4] = 0  # a gap across the strokes where the pen ran dry
@@ -143,17 +78,17 @@ def test_broken_faint_strokes_join_into_their_digit(recognizer, clear):
         assert all(digit.box[3] >= 0.9 * HEIGHT for digit in reading.digits)  # both halves of each digit
 
 
-def test_dots_commas_and_dashes_are_skipped_and_wide_gaps_are_spaces(recognizer, clear):
+def test_dots_commas_and_dashes_are_skipped_and_wide_gaps_are_spaces(recognizer, clear_digits):
     rng = np.random.default_rng(9)
-    one, two, three, four, five = number_of(clear, "12345", rng)
+    one, two, three, four, five = number_of(clear_digits, "12345", rng)
     picture = written([one, 8, two, 8, ".", 8, three, 8, ",", 8, four, 8, "-", 8, five, 3 * HEIGHT, one, 8, two])
     assert recognizer.read_number(picture).text == "12345 12"
 
 
-def test_several_lines_are_read_top_to_bottom(recognizer, clear):
+def test_several_lines_are_read_top_to_bottom(recognizer, clear_digits):
     rng = np.random.default_rng(10)
-    first = written(spaced(number_of(clear, "305", rng), 20))
-    second = written(spaced(number_of(clear, "4718", rng), 20))
+    first = written(spaced(number_of(clear_digits, "305", rng), 20))
+    second = written(spaced(number_of(clear_digits, "4718", rng), 20))
     width = max(first.shape[1], second.shape[1])
     page = np.vstack([np.pad(first, ((0, 0), (0, width - first.shape[1])), constant_values=255),
                       np.pad(second, ((0, 0), (0, width - second.shape[1])), constant_values=255)])
@@ -163,25 +98,25 @@ def test_several_lines_are_read_top_to_bottom(recognizer, clear):
 
 
 @pytest.mark.parametrize("slope", [-10, 10])
-def test_a_sloping_line_is_read_in_order(recognizer, clear, slope):
+def test_a_sloping_line_is_read_in_order(recognizer, clear_digits, slope):
     rng = np.random.default_rng(12)
-    line = written(spaced(number_of(clear, "86420", rng), 25))
+    line = written(spaced(number_of(clear_digits, "86420", rng), 25))
     turned = 255 - np.pad(slant_and_slope(255 - line, 0.0, slope), HEIGHT)
     assert recognizer.read_number(turned).text == "86420"
 
 
-def test_twelve_digits_in_one_line(recognizer, clear):
+def test_twelve_digits_in_one_line(recognizer, clear_digits):
     rng = np.random.default_rng(13)
     number = "314159265358"
-    picture = written(spaced(number_of(clear, number, rng), 15), height=60)
+    picture = written(spaced(number_of(clear_digits, number, rng), 15), height=60)
     reading = recognizer.read_number(picture)
     assert reading.text == number
     assert reading.status == NumberStatus.NUMBER
 
 
-def test_boxes_are_in_the_original_pictures_pixels(recognizer, clear):
+def test_boxes_are_in_the_original_pictures_pixels(recognizer, clear_digits):
     rng = np.random.default_rng(14)
-    small = written(spaced(number_of(clear, "58", rng), 40))
+    small = written(spaced(number_of(clear_digits, "58", rng), 40))
     large = cv2.resize(small, None, fx=5, fy=5, interpolation=cv2.INTER_CUBIC)  # beyond the working size
     boxes = [np.array(d.box) for d in recognizer.read_number(small).digits]
     large_boxes = [np.array(d.box) for d in recognizer.read_number(large).digits]
@@ -194,9 +129,9 @@ def test_boxes_are_in_the_original_pictures_pixels(recognizer, clear):
         assert ink[y : y + h, x : x + w].sum() > 0.45 * ink.sum()  # each box holds one of the two digits
 
 
-def test_the_reading_holds_each_digits_input_probabilities_and_confidence(recognizer, clear):
+def test_the_reading_holds_each_digits_input_probabilities_and_confidence(recognizer, clear_digits):
     rng = np.random.default_rng(15)
-    reading = recognizer.read_number(written(spaced(number_of(clear, "907", rng), 20)))
+    reading = recognizer.read_number(written(spaced(number_of(clear_digits, "907", rng), 20)))
     assert reading.status == NumberStatus.NUMBER
     for digit in reading.digits:
         assert digit.model_input.shape == (28, 28)
