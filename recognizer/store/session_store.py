@@ -17,7 +17,7 @@ from recognizer.store.owners import Owner
 from recognizer.store.samples import SampleRecord
 
 SIGN_IN_TO_TRAIN = "Sign in to train a personal model: it is kept with your samples."
-MAX_SESSION_SAMPLES = 500  # a visitor cannot fill the server's memory
+MAX_SESSION_SAMPLES = 500  # per visitor: no one can fill the server's memory
 
 
 class SessionStore(Store):
@@ -30,7 +30,7 @@ class SessionStore(Store):
 
     def _insert(self, owner: Owner, record: SampleRecord) -> int:
         with self._lock:
-            if len(self._rows) >= MAX_SESSION_SAMPLES:
+            if sum(key == owner.key for key, _ in self._rows.values()) >= MAX_SESSION_SAMPLES:
                 raise InputError(f"This browser tab keeps at most {MAX_SESSION_SAMPLES} samples: sign in to keep more.")
             sample_id = next(self._ids)
             self._rows[sample_id] = (owner.key, record)

@@ -21,6 +21,7 @@ def test_a_session_keeps_a_bounded_number_of_samples(monkeypatch):
     with pytest.raises(InputError, match="sign in to keep more"):
         store.add(visitor, picture, 2)
     assert store.count(visitor) == 3
+    store.add(Owner.anonymous(), picture, 2)  # the bound is each visitor's own
 
 
 def test_personal_models_need_signing_in(tmp_path):
