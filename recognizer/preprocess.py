@@ -143,7 +143,7 @@ def prepare_digit(ink: np.ndarray, digit: FoundDigit, stages: tuple[Stage, ...],
     number (recognizer/numbers.py) both come through here, so they look alike to the model.
     """
     crop, contrast = crop_to_digit(ink, digit.mask, digit.box)
-    strokes, stroke_width = normalize_stroke_width(crop)
+    strokes, _ = normalize_stroke_width(crop)
     fitted = fit_box(strokes, BOX)
     model_input = centre_by_mass(fitted)
     stages += (Stage("crop", "Cropped to the digit, ink strength evened out", crop),
@@ -152,7 +152,7 @@ def prepare_digit(ink: np.ndarray, digit: FoundDigit, stages: tuple[Stage, ...],
                Stage("model_input", "Centred in 28x28 by centre of mass: the model input", model_input))
     measurements = Measurements(
         digit_size=max(digit.box[2], digit.box[3]) / min(frame.height, frame.width),
-        stroke_width=stroke_width,
+        stroke_width=drawn_stroke_width(digit.mask, digit.box),
         contrast=contrast,
         separate_marks=digit.separate_marks,
         digit_sized_marks=digit.digit_sized_marks,
@@ -475,6 +475,17 @@ def normalize_stroke_width(crop: np.ndarray) -> tuple[np.ndarray, float]:
         padded = np.pad(scaled, abs(change))  # room to grow at the box's edges
         scaled = crop_to_ink(cv2.dilate(padded, kernel) if change > 0 else cv2.erode(padded, kernel))
     return scaled, width / (BOX * STROKE_SCALE)
+
+
+def drawn_stroke_width(mask: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """Stroke width of the digit as drawn, relative to its box's long side, for advice.
+
+    Measured on the digit's mask (bool `(H, W)`), not on its ink: a grainy marker stroke has
+    faint pixels inside it, and its ink thresholded at half strength looks like a thin pen.
+    """
+    x, y, w, h = box
+    scaled = fit_long_side(mask[y : y + h, x : x + w].astype(np.float32), BOX * STROKE_SCALE)
+    return stroke_width_px((scaled >= 0.5).astype(np.uint8)) / (BOX * STROKE_SCALE)
 
 
 def crop_to_ink(image: np.ndarray) -> np.ndarray:

@@ -140,3 +140,24 @@ def test_centre_of_mass_lands_on_the_centre():
     image = centre_by_mass(box)
     moments = cv2.moments(image)
     assert round(moments["m10"] / moments["m00"]) == 14 and round(moments["m01"] / moments["m00"]) == 14
+
+
+def grainy_marker_four(rng: np.random.Generator) -> np.ndarray:
+    """A 4 in a dry felt marker on grey paper: strokes ~1/20 of the digit wide, and inside them
+    many pixels only faintly inked (the paper's grain shows through)."""
+    strokes = np.zeros((800, 800), np.uint8)
+    for start, end in (((480, 100), (160, 500)), ((160, 500), (620, 500)), ((480, 100), (480, 720))):
+        cv2.line(strokes, start, end, 255, 34, cv2.LINE_AA)
+    grain = rng.uniform(0.15, 1.0, strokes.shape) ** 2  # most of the stroke's pixels faint
+    return (200 - strokes / 255 * grain * 170).astype(np.uint8)
+
+
+def test_a_grainy_marker_is_not_called_thin():
+    preprocessed = preprocess(grainy_marker_four(np.random.default_rng(0)))
+    assert preprocessed.measurements.stroke_width > 0.035, "advice would say the strokes are very thin"
+
+
+def test_a_ballpoint_line_is_called_thin():
+    picture = np.full((800, 800), 230, np.uint8)
+    cv2.line(picture, (400, 100), (400, 700), 40, 5, cv2.LINE_AA)
+    assert preprocess(picture).measurements.stroke_width < 0.035
