@@ -5,6 +5,7 @@ Layout only: every picture and number shown comes from `recognizer`.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from functools import partial
@@ -15,23 +16,28 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from recognizer import InputError, Recognition, Recognizer, Status
-from recognizer.decode import ACCEPTED_FILE_TYPES, ImageSource
-from recognizer.display import pixel_grid, thumbnail_data_uri, to_uint8
+from recognizer.decode import MAX_FILE_BYTES, ImageSource
+from recognizer.display import pixel_grid, square_tile, thumbnail_data_uri
 from recognizer.model import CLASS_NAMES, DEFAULT_MODEL_PATH
-from recognizer.preprocess import display_copy
 from recognizer.store.backends import open_store
 from recognizer.store.interface import Store
 from recognizer.store.owners import LOCAL, Owner, keeper_of_samples
+from recognizer.store.samples import Sample
 from recognizer.store.session_store import SessionStore
 from recognizer.training.jobs import FineTuneJob
 
 CANVAS_SIDE = 280
 MIN_SAMPLES_TO_TRAIN = 10
-SAMPLES_PER_ROW = 8
-SAMPLES_PER_PAGE = 6 * SAMPLES_PER_ROW
+SAMPLES_PER_PAGE = 48
+STAGE_SIDE = 96  # three tiles side by side on a 390 px phone, seven in a row on a laptop
+SAMPLE_SIDE = 96
 SHIPPED_MODEL = "shipped"
-RIGHT = "✓ Right"
-WINNER_COLOUR, OTHER_COLOUR = "#e4572e", "#9aa5b1"
+MODEL_VIEW_SIDE = 224  # the 28x28 input, 8 screen pixels per model pixel
+WINNER_COLOUR, OTHER_COLOUR = "#c2410c", "#52606d"  # 5.2:1 and 6.4:1 against white
+# The canvas shows its own small toolbar above itself on hover: room for it, so it covers nothing.
+CANVAS_TOOLBAR_ROOM = "<style>.st-key-canvas { margin-top: 2.75rem; }</style>"
+UPLOAD_HELP = (f"One digit per picture: PNG, JPEG, WebP, BMP, TIFF, GIF or HEIC, up to "
+               f"{MAX_FILE_BYTES // 2**20} MB each. A larger file is marked with a red “!” and not uploaded.")
 ABOUT = """
 A network trained on MNIST scores 99% there and often fails on your own digits, because MNIST
 digits are all alike in ways your picture is not: white ink on black, strokes about 2-3 pixels
@@ -132,9 +138,15 @@ def model_choice_ui(owner: Owner, store: Store) -> str:
 
 
 def model_label(name: str) -> str:
+    """“Personal model, 27 Nov 11:30 UTC” rather than the file name, which holds that time."""
     if name == SHIPPED_MODEL:
         return "Shipped model (MNIST)"
-    return "Personal model of " + name.removeprefix("digits-personal-").removesuffix(".keras")
+    stamp = name.removeprefix("digits-personal-").removesuffix(".keras")
+    try:
+        made = time.strptime(stamp, "%Y%m%d-%H%M%S")
+    except ValueError:
+        return f"Personal model {stamp}"
+    return "Personal model, " + time.strftime("%d %b %H:%M UTC", made).lstrip("0")
 
 
 @st.fragment
@@ -142,11 +154,21 @@ def draw_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     """A fragment: a new stroke reruns only this part of the page, which keeps answers quick."""
     canvas_column, answer_column = st.columns([1, 1])
     with canvas_column:
-        brush = st.slider("Brush width", 6, 40, 18, help="MNIST-like strokes are about 1/15 of the digit's height.")
-        canvas = st_canvas(stroke_width=brush, stroke_color="#000000", height=CANVAS_SIDE, width=CANVAS_SIDE,
-                           return_image_data=True, key="canvas")
-        st.caption("Draw one digit with mouse, finger or pen. Undo and clear are in the canvas toolbar.")
-    result = None if canvas.image_data is None else recognizer.recognize(canvas.image_data)
+        st.html(CANVAS_TOOLBAR_ROOM)
+        canvas = st_canvas(stroke_width=st.session_state.get("brush", 18), stroke_color="#000000",
+                           height=CANVAS_SIDE, width=CANVAS_SIDE, return_image_data=True,
+                           initial_drawing=st.session_state.get("canvas_reset"), key="canvas")
+        strokes = (canvas.json_data or {}).get("objects", [])
+        st.session_state["canvas_strokes"] = strokes
+        with st.container(horizontal=True, key="canvas-buttons"):
+            st.button("Undo stroke", icon=":material/undo:", on_click=redraw_canvas, args=(strokes[:-1],),
+                      disabled=not strokes, key="undo-stroke")
+            st.button("Clear", icon=":material/delete_sweep:", on_click=redraw_canvas, args=([],),
+                      disabled=not strokes, key="clear-canvas")
+        st.slider("Brush width", 6, 40, 18, key="brush",
+                  help="MNIST-like strokes are about 1/15 of the digit's height.")
+        st.caption("Draw one digit with mouse, finger or pen.")
+    result = None if canvas.image_data is None or not strokes else recognizer.recognize(canvas.image_data)
     with answer_column:
         if result is None or result.status == Status.EMPTY:
             st.info("Draw a digit on the canvas: the answer appears when you lift the pen.")
@@ -156,65 +178,111 @@ def draw_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     stages_ui(result)
 
 
+def redraw_canvas(strokes: list[dict]) -> None:
+    """Load `strokes` into the canvas; the revision makes even a repeated Clear a change it applies."""
+    revision = (st.session_state.get("canvas_reset") or {}).get("revision", 0) + 1
+    st.session_state["canvas_reset"] = {"objects": strokes, "revision": revision}
+
+
 def upload_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
-    files = st.file_uploader("Pictures of digits (one digit per picture)", type=ACCEPTED_FILE_TYPES,
-                             accept_multiple_files=True)
+    files = st.file_uploader("Pictures of digits", accept_multiple_files=True, help=UPLOAD_HELP)
+    st.caption(UPLOAD_HELP)
     if not files:
         st.info("Upload one or more photos, scans or drawings of a single digit each.")
-    elif len(files) == 1:
-        single_picture_ui(recognizer, files[0].getvalue(), "upload", owner, store)
-    else:
-        results_table_ui(files, recognizer.recognize_many([file.getvalue() for file in files]))
+        return
+    pictures = [file.getvalue() for file in files]
+    results = recognized_uploads(recognizer, [file.file_id for file in files], pictures)
+    if len(files) == 1:
+        picture_ui(results[0], pictures[0], "upload", recognizer, owner, store)
+        return
+    results_table_ui([file.name for file in files], results)
+    chosen = st.selectbox("Open a picture for its steps, chart and correction", range(len(files)),
+                          format_func=lambda index: f"{files[index].name}: {short_answer(results[index])}",
+                          key="upload-chosen")
+    picture_ui(results[chosen], pictures[chosen], "upload", recognizer, owner, store)
+
+
+def recognized_uploads(recognizer: Recognizer, file_ids: list[str], pictures: list[bytes]) -> list[Recognition]:
+    """The uploads' results, recognized once per set of files and model (a click reruns the page)."""
+    memo_key = (recognizer.model.version, tuple(file_ids))
+    memo = st.session_state.get("upload_results")
+    if memo is None or memo[0] != memo_key:
+        memo = (memo_key, recognizer.recognize_many(pictures))
+        st.session_state["upload_results"] = memo
+    return memo[1]
 
 
 def camera_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
-    photo = st.camera_input("Hold one handwritten digit up to the camera")
-    if photo is not None:
-        single_picture_ui(recognizer, photo.getvalue(), "camera", owner, store)
-
-
-def single_picture_ui(recognizer: Recognizer, data: bytes, origin: str, owner: Owner, store: Store) -> None:
-    try:
-        result = recognizer.recognize(data)
-    except InputError as error:
-        st.error(str(error))
+    camera_column, answer_column = st.columns([1, 1])
+    with camera_column:
+        photo = st.camera_input("Hold one handwritten digit up to the camera")
+    if photo is None:
         return
-    picture_column, answer_column = st.columns([1, 1])
-    with picture_column:
-        st.image(result.stages[0].image, caption="Your picture", width="stretch")
+    result = recognizer.recognize_many([photo.getvalue()])[0]
     with answer_column:
-        answer_ui(result)
-        feedback_ui(result, data, origin, recognizer, owner, store)
+        picture_answer_ui(result, photo.getvalue(), "camera", recognizer, owner, store)
     stages_ui(result)
+
+
+def picture_ui(result: Recognition, picture: bytes, origin: str, recognizer: Recognizer, owner: Owner,
+               store: Store) -> None:
+    """One uploaded picture in full: the picture, the answer, the correction and every step."""
+    picture_column, answer_column = st.columns([1, 1])
+    if result.stages:
+        with picture_column:
+            st.image(square_tile(result.stages[0].image, 320), caption="Your picture", width="stretch",
+                     alt="The picture you uploaded")
+    with answer_column:
+        picture_answer_ui(result, picture, origin, recognizer, owner, store)
+    stages_ui(result)
+
+
+def picture_answer_ui(result: Recognition, picture: bytes, origin: str, recognizer: Recognizer, owner: Owner,
+                      store: Store) -> None:
+    if result.status == Status.ERROR:
+        st.error(result.message)
+        return
+    answer_ui(result)
+    feedback_ui(result, picture, origin, recognizer, owner, store)
 
 
 def feedback_ui(result: Recognition, picture: ImageSource, origin: str, recognizer: Recognizer, owner: Owner,
                 store: Store) -> None:
-    """"Right" or the right digit, under every answer the model gave: each click keeps the
-    picture with its label in "My samples", for fine-tuning a personal model."""
+    """All ten digits under every answer, the model's (or the kept) one highlighted: a click keeps
+    the picture with that label in "My samples", once per picture, for a personal model."""
     if result.model_input is None:
         return
-    options = ([RIGHT] if result.digit is not None else []) + [str(d) for d in range(10)]
-    st.segmented_control("Was it right? If not, which digit is it?", options, key=f"feedback-{origin}",
-                         on_change=keep_sample, args=(f"feedback-{origin}", result, picture, origin,
-                                                      recognizer.model.version, owner, store))
+    picture_id = hashlib.sha1(result.model_input.tobytes()).hexdigest()
+    kept = st.session_state.setdefault("kept", {}).get(picture_id)
+    chosen = result.digit if kept is None else kept[1]
+    st.markdown("**Was it right? If not, which digit is it?**")
+    with st.container(horizontal=True, gap="small", key=f"digits-{origin}"):
+        for digit in range(10):
+            st.button(str(digit), key=f"label-{origin}-{digit}", type="primary" if digit == chosen else "secondary",
+                      on_click=keep_sample,
+                      args=(picture_id, digit, result, picture, origin, recognizer.model.version, owner, store))
+    if kept is not None:
+        st.success(f"Kept as a {kept[1]} in “My samples”. Click another digit to change it.", icon="✅")
+    elif result.digit is not None:
+        st.caption(f"The highlighted {result.digit} is the model's answer: click it to confirm.")
 
 
-def keep_sample(key: str, result: Recognition, picture: ImageSource, origin: str, version: str, owner: Owner,
-                store: Store) -> None:
-    """Store the clicked label once, then clear the choice so the next click counts again."""
-    choice = st.session_state[key]
-    st.session_state[key] = None
-    if choice is None:
-        return
-    label = result.digit if choice == RIGHT else int(choice)
+def keep_sample(picture_id: str, label: int, result: Recognition, picture: ImageSource, origin: str,
+                version: str, owner: Owner, store: Store) -> None:
+    """Keep one sample per picture: the first click adds it, a different digit replaces its label."""
+    kept = st.session_state.setdefault("kept", {})
+    previous = kept.get(picture_id)
+    if previous is not None and previous[1] == label:
+        return  # already kept so, as the message under the digits says
     try:
-        store.add(owner, picture, label, predicted=result.digit, probabilities=result.probabilities,
-                           model_version=version, origin=origin)
-    except InputError as error:
+        sample_id = store.add(owner, picture, label, predicted=result.digit, probabilities=result.probabilities,
+                              model_version=version, origin=origin)
+    except InputError as error:  # a picture with nothing to learn from
         st.toast(str(error), icon="⚠️")
         return
-    st.toast(f"Kept as a {label} in “My samples”. Thank you!", icon="✅")
+    if previous is not None:
+        store.delete(owner, previous[0])
+    kept[picture_id] = (sample_id, label)
 
 
 STATUS_BOX = {Status.DIGIT: st.success, Status.UNSURE: st.warning, Status.NOT_DIGIT: st.warning,
@@ -227,12 +295,13 @@ def answer_ui(result: Recognition) -> None:
     with metric_column:
         st.metric("Prediction", "—" if result.digit is None else result.digit,
                   help="The digit the model ranks first; none when it is not one digit.")
-        if result.model_input is not None:
+        if result.digit is not None:
             st.metric("Confidence", f"{result.confidence:.0%}", help="Calibrated: of the answers given with 90% "
                       "confidence, about 9 in 10 are right.")
     with input_column:
         if result.model_input is not None:
-            st.image(pixel_grid(result.model_input), caption="What the model sees (28x28)", width=200)
+            st.image(pixel_grid(result.model_input, cell=MODEL_VIEW_SIDE // 28), caption="What the model sees (28x28)",
+                     alt="The 28 by 28 pixels the model received, enlarged")
     STATUS_BOX.get(result.status, st.error)(result.message)
     for tip in result.advice:
         st.info(tip, icon="💡")
@@ -241,67 +310,88 @@ def answer_ui(result: Recognition) -> None:
 
 
 def probability_chart(result: Recognition) -> None:
-    """One bar per answer the model can give, the most likely one highlighted."""
-    table = pd.DataFrame({"answer": CLASS_NAMES, "probability": result.probabilities})
+    """One labelled bar per answer the model can give, the most likely one highlighted."""
     winner = max(range(len(CLASS_NAMES)), key=lambda index: result.probabilities[index])
-    table["colour"] = [WINNER_COLOUR if index == winner else OTHER_COLOUR for index in range(len(CLASS_NAMES))]
-    chart = alt.Chart(table).mark_bar().encode(
-        x=alt.X("answer:N", sort=None, axis=alt.Axis(labelAngle=0, labelLimit=60)),
-        y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+    table = pd.DataFrame({
+        "answer": CLASS_NAMES,
+        "probability": result.probabilities,
+        "colour": [WINNER_COLOUR if index == winner else OTHER_COLOUR for index in range(len(CLASS_NAMES))],
+    })
+    bars = alt.Chart(table).mark_bar().encode(
+        y=alt.Y("answer:N", sort=None, title=None, axis=alt.Axis(labelLimit=0, labelFontSize=13, labelOverlap=False)),
+        x=alt.X("probability:Q", title=None, scale=alt.Scale(domain=[0, 1.2]),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])),
         color=alt.Color("colour:N", scale=None),
-        tooltip=["answer", alt.Tooltip("probability:Q", format=".1%")],
-    ).properties(height=200, title="Probability of each answer")
-    st.altair_chart(chart, width="stretch")
+        tooltip=["answer", alt.Tooltip("probability:Q", format=".0%")],
+    )
+    labels = bars.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("probability:Q", format=".0%"),
+                                                                    color=alt.value("#31333f"))
+    summary = ", ".join(f"{name} {p:.0%}" for name, p in zip(CLASS_NAMES, result.probabilities, strict=True))
+    st.altair_chart((bars + labels).properties(height=len(CLASS_NAMES) * 22, title="Probability of each answer"),
+                    width="stretch", alt=f"Probability of each answer: {summary}")
 
 
 def stages_ui(result: Recognition) -> None:
-    """Every preprocessing step, left to right, with a short caption."""
+    """Every preprocessing step as equal tiles, in a row that wraps on narrow screens."""
     if len(result.stages) < 2:
         return
     st.subheader("How your picture became the model's input")
-    for column, stage in zip(st.columns(len(result.stages)), result.stages, strict=True):
-        with column:
-            st.image(to_uint8(stage.image), caption=stage.caption, width=140)
+    with st.container(horizontal=True, gap="small", key="stages"):
+        for number, stage in enumerate(result.stages, 1):
+            st.image(square_tile(stage.image), caption=f"{number}. {stage.caption}", width=STAGE_SIDE,
+                     alt=f"Step {number}: {stage.caption}")
 
 
-def results_table_ui(files: list, results: list[Recognition]) -> None:
-    """One row per file; broken files show their error while the rest still work."""
+def short_answer(result: Recognition) -> str:
+    """A few words for a table row; the full message is in the picture's own view."""
+    if result.status == Status.ERROR:
+        return "could not be read"
+    if result.digit is None:
+        return {Status.EMPTY: "blank", Status.SEVERAL: "several digits"}.get(result.status, "not a digit")
+    return f"{result.digit} ({result.confidence:.0%}{', not sure' if result.status == Status.UNSURE else ''})"
+
+
+def results_table_ui(names: list[str], results: list[Recognition]) -> None:
+    """One short row per file (fits a phone); broken files say so while the rest still work."""
     table = pd.DataFrame({
-        "picture": [thumbnail_data_uri(r.stages[0].image) if r.stages else None for r in results],
-        "model input": [thumbnail_data_uri(r.model_input) if r.model_input is not None else None for r in results],
-        "file": [file.name for file in files],
-        "digit": [r.digit for r in results],
-        "status": [str(r.status) for r in results],
-        "confidence": [round(r.confidence, 4) for r in results],
-        "message": [r.message for r in results],
+        "picture": [thumbnail_data_uri(r.stages[0].image) if r.stages else "" for r in results],
+        "file": names,
+        "answer": [short_answer(r) for r in results],
     })
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "picture": st.column_config.ImageColumn("picture"),
-        "model input": st.column_config.ImageColumn("model input"),
-        "confidence": st.column_config.ProgressColumn("confidence", min_value=0, max_value=1, format="percent"),
+        "picture": st.column_config.ImageColumn("picture", width="small"),
     })
-    export = table.drop(columns=["picture", "model input"])
+    export = pd.DataFrame({
+        "file": names,
+        "digit": ["" if r.digit is None else r.digit for r in results],
+        "status": [str(r.status) for r in results],
+        "confidence": [f"{r.confidence:.0%}" for r in results],
+        "message": [r.message for r in results],
+    })
     st.download_button("Download results (CSV)", export.to_csv(index=False), "digit-lens-results.csv", "text/csv")
 
 
 def my_samples_ui(owner: Owner, store: Store) -> None:
-    """This person's samples as a grid (delete any), zip export and import, and fine-tuning."""
+    """This person's samples as a grid (delete any, undo that), zip export and import, and fine-tuning."""
     count = store.count(owner)
     where = ("only in this browser tab" + (" (sign in to keep them)" if sign_in_configured() else "")
              if owner.is_anonymous else
              "on this server" if owner == LOCAL else "with your account, for you alone")
-    st.caption(f"{count} samples kept {where}, newest first. Each click on “Right” or a digit under an answer "
-               "adds one.")
+    st.caption(f"{count} sample{'' if count == 1 else 's'} kept {where}, newest first. Each click on a digit "
+               "under an answer adds one.")
+    deleted_sample_ui(owner, store)
     pages = max(1, -(-count // SAMPLES_PER_PAGE))
     page = st.number_input(f"Page (of {pages})", 1, pages, 1) if pages > 1 else 1
     samples = store.samples(owner, SAMPLES_PER_PAGE, (page - 1) * SAMPLES_PER_PAGE, newest_first=True)
-    for start in range(0, len(samples), SAMPLES_PER_ROW):
-        for column, sample in zip(st.columns(SAMPLES_PER_ROW), samples[start : start + SAMPLES_PER_ROW], strict=False):
-            with column:
+    with st.container(horizontal=True, gap="small", key="samples"):
+        for sample in samples:
+            with st.container(width=SAMPLE_SIDE + 24, gap="small"):  # room for “4 (model: none)”
                 said = "" if sample.predicted == sample.label else (
                     " (model: none)" if sample.predicted is None else f" (model: {sample.predicted})")
-                st.image(display_copy(sample.original), caption=f"{sample.label}{said}", width=90)
-                st.button("Delete", key=f"delete-{sample.id}", on_click=store.delete, args=(owner, sample.id))
+                st.image(square_tile(sample.original, SAMPLE_SIDE), caption=f"{sample.label}{said}",
+                         width=SAMPLE_SIDE, alt=f"A sample kept as a {sample.label}")
+                st.button("Delete", key=f"delete-{sample.id}", on_click=delete_sample,
+                          args=(owner, store, sample))
     export_column, import_column = st.columns(2)
     with export_column:
         # the zip is made on click, not on every rerun of the page
@@ -312,8 +402,30 @@ def my_samples_ui(owner: Owner, store: Store) -> None:
     fine_tune_ui(count, owner, store)
 
 
+def delete_sample(owner: Owner, store: Store, sample: Sample) -> None:
+    store.delete(owner, sample.id)
+    st.session_state["deleted_sample"] = sample
+
+
+def deleted_sample_ui(owner: Owner, store: Store) -> None:
+    """After a Delete: what went, and a button that brings it back."""
+    sample: Sample | None = st.session_state.get("deleted_sample")
+    if sample is None:
+        return
+    message_column, undo_column = st.columns([3, 1], vertical_alignment="center")
+    message_column.info(f"Deleted a sample labelled {sample.label}.")
+    undo_column.button("Undo delete", icon=":material/undo:", key="undo-delete", on_click=restore_sample,
+                       args=(owner, store, sample))
+
+
+def restore_sample(owner: Owner, store: Store, sample: Sample) -> None:
+    store.add(owner, sample.original, sample.label, predicted=sample.predicted, probabilities=sample.probabilities,
+              model_version=sample.model_version, origin=sample.source)
+    st.session_state["deleted_sample"] = None
+
+
 def import_ui(owner: Owner, store: Store) -> None:
-    archive = st.file_uploader("Import samples (a zip exported from Digit Lens)", type=["zip"], key="import")
+    archive = st.file_uploader("Import samples (a zip exported from Digit Lens)", key="import")
     if archive is None or st.session_state.get("imported") == archive.file_id:
         return
     st.session_state["imported"] = archive.file_id  # the uploader keeps the file: import it once
@@ -325,37 +437,46 @@ def import_ui(owner: Owner, store: Store) -> None:
     st.success(f"Imported {added} samples.")
     for problem in problems:
         st.warning(problem)
-    st.rerun()
 
 
-@st.fragment
 def fine_tune_ui(sample_count: int, owner: Owner, store: Store) -> None:
     """Start `train.py --fine-tune` in the background and follow it; the page stays usable."""
     st.subheader("Your personal model")
     job: FineTuneJob | None = st.session_state.get("fine_tune_job")
     if job is not None and job.owner != owner:
         job = None  # someone else's job is not shown
-    if job is not None and job.running:
+    if job is not None:
+        # re-run every second while training, so the bar moves without a click
+        st.fragment(fine_tune_progress_ui, run_every=1 if job.running else None)(job)
+    unable = owner.is_anonymous or sample_count < MIN_SAMPLES_TO_TRAIN or (job is not None and job.running)
+    if st.button("Train my personal model", disabled=unable,
+                 help=f"Needs at least {MIN_SAMPLES_TO_TRAIN} samples; about a minute for 30."):
+        st.session_state["fine_tune_job"] = FineTuneJob(store, owner)
+        st.rerun()
+    if owner.is_anonymous:
+        st.caption("Sign in first: a personal model is kept with your account.")
+    elif sample_count < MIN_SAMPLES_TO_TRAIN:
+        st.caption(f"Training needs at least {MIN_SAMPLES_TO_TRAIN} samples; {sample_count} so far.")
+
+
+def fine_tune_progress_ui(job: FineTuneJob) -> None:
+    """Progress while training; once it ends, the whole page reruns so the sidebar lists the new model."""
+    if job.running:
         st.progress(job.progress(), text="Learning your handwriting… (you can keep drawing meanwhile)")
-        time.sleep(1)
-        st.rerun(scope="fragment")
-    if job is not None and st.session_state.get("finished_job") != job.out:
+        return
+    if st.session_state.get("finished_job") != job.out:
         st.session_state["finished_job"] = job.out
-        st.rerun()  # the whole page, so the sidebar offers the new model
-    if job is not None and job.succeeded:
+        st.rerun()
+    if job.succeeded:
         before, after = job.card()["before"], job.card()["after"]
         held_out = (f"on your samples it did not train on {before['held_out_samples_accuracy']:.0%} → "
                     f"{after['held_out_samples_accuracy']:.0%}; " if after["held_out_samples_accuracy"] is not None
                     else "")
         st.success(f"Personal model ready: {held_out}MNIST test {before['mnist_test_accuracy']:.2%} → "
-                   f"{after['mnist_test_accuracy']:.2%}. Choose it under “Model” in the sidebar.")
-    elif job is not None:
+                   f"{after['mnist_test_accuracy']:.2%}. Choose “{model_label(job.model_name)}” under “Model” in the "
+                   "sidebar.")
+    else:
         st.error(f"Training stopped:\n\n{job.failure()}")
-    if st.button("Train my personal model", disabled=owner.is_anonymous or sample_count < MIN_SAMPLES_TO_TRAIN,
-                 help="Sign in first: a personal model is kept with your account." if owner.is_anonymous else
-                 f"Needs at least {MIN_SAMPLES_TO_TRAIN} samples; about a minute for 30."):
-        st.session_state["fine_tune_job"] = FineTuneJob(store, owner)
-        st.rerun()
 
 
 main()

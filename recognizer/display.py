@@ -38,3 +38,17 @@ def thumbnail_data_uri(image: np.ndarray, side: int = 64) -> str:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def square_tile(image: np.ndarray, side: int = 160) -> np.ndarray:
+    """Any stage image (grey or colour, uint8 or float) letterboxed onto a black `side` x `side`
+    square, aspect ratio kept: a strip of tiles then lines up, whatever each stage's shape."""
+    picture = to_uint8(image)
+    height, width = picture.shape[:2]
+    scale = side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    fitted = cv2.resize(picture, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_NEAREST)
+    tile = np.zeros((side, side, *picture.shape[2:]), np.uint8)
+    top, left = (side - size[1]) // 2, (side - size[0]) // 2
+    tile[top : top + size[1], left : left + size[0]] = fitted
+    return tile

@@ -25,6 +25,80 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
 PREDICTION = "[data-testid=stMetric]:has-text('Prediction') [data-testid=stMetricValue]"
+VIEWPORTS = {"phone": (390, 844), "laptop": (1280, 800), "desktop": (1440, 900)}
+
+# Every visible button, scrolled into view: it must lie inside the viewport and inside the block
+# that holds it, and be what a click at its centre hits. Returns one line per failing button.
+MISPLACED_BUTTONS_JS = """() => {
+  const problems = [];
+  const shown = (el) => {  // not hidden, not transparent (hover toolbars), not in a closed sidebar
+    for (let node = el; node instanceof Element; node = node.parentElement) {
+      const style = getComputedStyle(node);
+      if (style.opacity === "0" || style.visibility === "hidden") return false;
+      if (node.dataset.testid === "stSidebar" && node.dataset.collapsed === "true") return false;
+    }
+    return true;
+  };
+  const visible = (el) => el.offsetParent !== null && el.getBoundingClientRect().width > 0 && shown(el);
+  for (const button of [...document.querySelectorAll("button")].filter(visible)) {
+    button.scrollIntoView({block: "center", inline: "nearest"});
+    const box = button.getBoundingClientRect();
+    const name = (button.innerText || button.getAttribute("aria-label") || button.dataset.testid || "?").trim();
+    if (box.left < -1 || box.right > innerWidth + 1 || box.top < -1 || box.bottom > innerHeight + 1) {
+      problems.push(`${name}: outside the viewport (${Math.round(box.left)}..${Math.round(box.right)})`);
+      continue;
+    }
+    const block = button.closest("[data-testid=stElementContainer]")?.parentElement;
+    if (block) {
+      const outer = block.getBoundingClientRect();
+      if (box.left < outer.left - 1 || box.right > outer.right + 1 || box.top < outer.top - 1
+          || box.bottom > outer.bottom + 1) problems.push(`${name}: outside its container`);
+    }
+    const hit = document.elementFromPoint((box.left + box.right) / 2, (box.top + box.bottom) / 2);
+    if (!hit || !(button === hit || button.contains(hit)))
+      problems.push(`${name}: its centre hits ${hit ? hit.tagName + " " + hit.innerText?.slice(0, 40) : "nothing"}`);
+  }
+  return problems;
+}"""
+
+# Pairs of images (matching a selector) whose boxes overlap, as "caption A / caption B".
+OVERLAPPING_IMAGES_JS = """(selector) => {
+  const images = [...document.querySelectorAll(selector)].filter((image) => image.offsetParent !== null);
+  const boxes = images.map((image) => image.closest("[data-testid=stImageContainer]") || image)
+      .map((el) => el.getBoundingClientRect());
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+      overlaps.push(`${images[i].alt} / ${images[j].alt}`);
+  }
+  return overlaps;
+}"""
+
+# Pictures wider than the column (or block) that holds them, as their text alternatives.
+IMAGES_OUTSIDE_COLUMNS_JS = """() => [...document.querySelectorAll("[data-testid=stMain] img")]
+  .filter((image) => image.offsetParent !== null)
+  .filter((image) => {
+    const box = image.getBoundingClientRect();
+    const column = image.closest("[data-testid=stColumn]") || image.closest("[data-testid=stVerticalBlock]");
+    const outer = column.getBoundingClientRect();
+    return box.left < outer.left - 1 || box.right > outer.right + 1;
+  }).map((image) => image.alt)"""
+
+# The text of the probability chart's axis labels that are drawn, opaque and inside the chart.
+CHART_LABELS_JS = """() => {
+  const chart = [...document.querySelectorAll("[data-testid=stVegaLiteChart]")]
+      .find((el) => el.offsetParent !== null);
+  if (!chart) return [];
+  const outer = chart.getBoundingClientRect();
+  return [...chart.querySelectorAll(".role-axis-label text")].filter((label) => {
+    const box = label.getBoundingClientRect();
+    return Number(label.getAttribute("opacity") ?? 1) > 0 && getComputedStyle(label).opacity !== "0"
+        && box.width > 0 && box.left >= outer.left - 1 && box.right <= outer.right + 1;
+  }).map((label) => label.textContent);
+}"""
+
+
 
 
 def free_port() -> int:
@@ -96,3 +170,23 @@ def draw_strokes(page: Page, box: dict, strokes: list[np.ndarray]) -> None:
         for point in points[1:]:
             page.mouse.move(*point)
         page.mouse.up()
+
+
+def full_page_screenshot(page: Page, path: Path) -> None:
+    """The whole page in one picture: Streamlit scrolls inside its main block, not the document,
+    so the viewport is stretched to the content's height for the shot and then restored."""
+    size = page.viewport_size
+    main = page.locator("[data-testid=stMain]")
+    for share in (0.25, 0.5, 0.75, 1, 0):  # charts and pictures are drawn once scrolled into view
+        main.evaluate("(el, share) => el.scrollTo(0, el.scrollHeight * share)", share)
+        page.wait_for_timeout(400)
+    height = 0
+    for _ in range(5):  # charts render once in view, which makes the page taller
+        page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+        page.wait_for_timeout(1000)
+        new_height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+        if new_height == height:
+            break
+        height = new_height
+    page.screenshot(path=path)
+    page.set_viewport_size(size)

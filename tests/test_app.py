@@ -120,10 +120,24 @@ def test_many_files_give_a_table_with_errors_and_safe_names(app):
     upload(app, ("one.png", png(written(1))), ("broken.png", b"nope"), (hostile_name, png(written(4))))
     table = app.dataframe[0].value
     assert list(table["file"]) == ["one.png", "broken.png", hostile_name]  # shown as text, not HTML
-    assert list(table["status"]) == ["digit", "error", "digit"]
-    assert list(table["digit"].fillna(-1).astype(int)) == [1, -1, 4]
-    assert "not an image" in table["message"][1]
+    assert [answer.split(" (")[0] for answer in table["answer"]] == ["1", "could not be read", "4"]
+    assert "None" not in table.astype(str).to_numpy().ravel().tolist()
     assert app.get("download_button"), "the CSV download is missing"
+
+
+def test_each_of_many_files_opens_to_its_full_view(app):
+    upload(app, ("one.png", png(written(1))), ("broken.png", b"nope"), ("four.png", png(written(4))))
+    assert prediction(app) == "1"  # the first picture is open
+    app.selectbox(key="upload-chosen").set_value(2).run()
+    assert not app.exception
+    assert prediction(app) == "4"
+    percent = app.dataframe[0].value["answer"][2].split("(")[1].rstrip(")")
+    assert any(f"({percent} sure)" in message.value for message in app.success), "the row and the message agree"
+    assert app.get("vega_lite_chart") and digit_buttons(app)
+    assert any("Centred in 28x28" in caption for image in app.get("image") for caption in image.captions)
+    app.selectbox(key="upload-chosen").set_value(1).run()
+    assert any("not an image" in error.value for error in app.error)
+    assert not [m for m in app.metric if m.label == "Prediction"]
 
 
 def test_a_letter_is_not_called_a_digit(app):
@@ -139,23 +153,64 @@ def test_two_digits_side_by_side_are_called_several(app):
     assert any("several digits" in warning.value for warning in app.warning)
 
 
+def digit_buttons(app: AppTest) -> dict[int, object]:
+    return {int(b.label): b for b in app.button if (b.key or "").startswith("label-")}
+
+
+def test_all_ten_digits_are_offered_with_the_answer_highlighted(app):
+    upload(app, ("seven.png", png(written(7))))
+    buttons = digit_buttons(app)
+    assert sorted(buttons) == list(range(10))
+    assert [d for d, b in buttons.items() if b.proto.type == "primary"] == [7]
+
+
 def test_a_correction_is_kept_shown_and_deletable(app, tmp_path):
     upload(app, ("seven.png", png(written(7))))
-    app.segmented_control[0].set_value("1").run()
+    digit_buttons(app)[1].click().run()
     assert not app.exception
     [sample] = local_samples(tmp_path).samples(LOCAL)
     assert (sample.label, sample.predicted, sample.source) == (1, 7, "upload")
     assert sample.model_version.startswith("digits@")
+    assert any("Kept as a 1" in message.value for message in app.success)
+    assert [d for d, b in digit_buttons(app).items() if b.proto.type == "primary"] == [1]
     assert "1 (model: 7)" in [caption for image in app.get("image") for caption in image.captions]  # My samples
     app.button(key=f"delete-{sample.id}").click().run()
     assert local_samples(tmp_path).count(LOCAL) == 0
+    app.button(key="undo-delete").click().run()
+    [restored] = local_samples(tmp_path).samples(LOCAL)
+    assert (restored.label, restored.predicted, restored.source) == (1, 7, "upload")
 
 
-def test_right_confirms_the_answer(app, tmp_path):
+def test_a_picture_is_kept_once_however_often_it_is_labelled(app, tmp_path):
     upload(app, ("four.png", png(written(4))))
-    app.segmented_control[0].set_value("✓ Right").run()
+    for digit in (4, 4, 9, 4):
+        digit_buttons(app)[digit].click().run()
+        assert not app.exception
     assert [s.label for s in local_samples(tmp_path).samples(LOCAL)] == [4]
-    assert app.segmented_control[0].value is None  # cleared: the next click counts again
+
+
+def test_no_confidence_is_shown_without_a_digit(app):
+    upload(app, ("letter.png", png(letter())))
+    assert prediction(app) == "—"
+    assert not [m for m in app.metric if m.label == "Confidence"]
+
+
+def test_a_file_of_any_type_reaches_the_gate_and_is_explained(app):
+    upload(app, ("notes.pdf", b"%PDF-1.5 this is a document"))
+    assert any("not an image" in error.value for error in app.error)
+
+
+def test_no_server_path_is_shown(app, tmp_path):
+    shown = [element.value for element in [*app.caption, *app.markdown, *app.info]]
+    assert not [text for text in shown if str(tmp_path) in str(text)]
+
+
+def test_personal_models_have_readable_names(tmp_path, local_server):
+    model = tmp_path / "digits-personal-20261127-113005.keras"
+    model.touch()
+    local_samples(tmp_path).keep_personal_model(LOCAL, model)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert app.selectbox(key="model_choice").options == ["Shipped model (MNIST)", "Personal model, 27 Nov 11:30 UTC"]
 
 
 def test_samples_zip_can_be_imported_and_training_needs_enough_samples(app, tmp_path):

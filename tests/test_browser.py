@@ -1,80 +1,244 @@
-"""The real app in a real browser: draw pendigits pen trajectories, upload a real photo."""
+"""The real app in a real browser, at a phone's, a laptop's and a desktop's width: every flow a
+person goes through, with no Python exception on the page, every button reachable and clickable,
+the steps side by side without overlap and every class labelled on the chart."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from recognizer.model import CLASS_NAMES
+from recognizer.store.owners import LOCAL
+from recognizer.store.sqlite_store import SQLiteStore
 from recognizer.training.shared_data import PenDigit, pendigits, real_digits, render_strokes
-from tests.browser_driver import CANVAS, CHROMIUM, PREDICTION, chromium, draw_strokes, open_canvas, running_app
+from tests.browser_driver import (
+    CANVAS,
+    CHART_LABELS_JS,
+    CHROMIUM,
+    IMAGES_OUTSIDE_COLUMNS_JS,
+    MISPLACED_BUTTONS_JS,
+    OVERLAPPING_IMAGES_JS,
+    PREDICTION,
+    VIEWPORTS,
+    chromium,
+    draw_strokes,
+    full_page_screenshot,
+    open_canvas,
+    running_app,
+)
 from tests.conftest import ROOT, require, require_shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_expect = pytest.importorskip("playwright.sync_api").expect
-DIGITS_TO_DRAW = (2, 5, 8)
-SCREENSHOT = ROOT / "artifacts" / "app-screenshot.png"
+SCREENSHOTS = ROOT / "artifacts"
+TRAINING_SAMPLES = 12  # enough to train a personal model (the app asks for 10)
 
 
 @pytest.fixture(scope="module")
-def app_page():
+def data_dir(tmp_path_factory, mnist):
+    """The server's own samples folder, holding a dozen MNIST digits so fine-tuning can start."""
+    folder = tmp_path_factory.mktemp("digit-lens-data")
+    store = local_samples(folder)
+    for image, label in zip(mnist.x_test[:TRAINING_SAMPLES], mnist.y_test[:TRAINING_SAMPLES], strict=True):
+        store.add(LOCAL, 255 - image, int(label), origin="test")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def app_url(data_dir):
+    """One server for every width and flow (starting one costs more than all the checks); bound
+    to this machine (the project's config), so its one local user's samples are kept."""
     require(CHROMIUM.exists(), f"Chromium at {CHROMIUM}")
-    with running_app() as url, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        yield page, url
+    with running_app(environment={"DIGIT_LENS_DATA_DIR": str(data_dir),
+                                  "DIGIT_LENS_MNIST_DIR": str(require_shared("mnist")),
+                                  "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": "full"}) as url:
+        yield url
 
 
-def readable_samples(recognizer) -> list[PenDigit]:
-    """For each digit to draw, the first writer's sample that the offline pipeline reads
-    correctly: this test checks the app's path, not the model's accuracy."""
-    require_shared("pendigits")
-    samples = pendigits()
-    chosen = []
-    for label in DIGITS_TO_DRAW:
-        for sample in (s for s in samples if s.label == label):
-            if recognizer.recognize(render_strokes(sample.screen_strokes(280))).digit == label:
-                chosen.append(sample)
-                break
-    return chosen
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as chromium_browser:
+        yield chromium_browser
 
 
-def test_drawn_digits_are_recognized(app_page, recognizer):
-    page, url = app_page
-    for sample in readable_samples(recognizer):
-        box = open_canvas(page, url)
-        draw_strokes(page, box, sample.screen_strokes(280))
-        playwright_expect(page.locator(PREDICTION)).to_have_text(str(sample.label), timeout=20_000)
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request, browser, app_url):
+    width, height = VIEWPORTS[request.param]
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    page = context.new_page()
+    page.screen_name = request.param
+    open_canvas(page, app_url)
+    yield page
+    context.close()
+
+
+def local_samples(data_dir) -> SQLiteStore:
+    return SQLiteStore(data_dir / "samples.sqlite3")
+
+
+def samples_kept(data_dir) -> int:
+    return local_samples(data_dir).count(LOCAL)
+
+
+def assert_page_sound(page) -> None:
+    """No Python exception shown, no page wider than the screen, every button usable, no
+    overlapping step images."""
+    page.mouse.move(1, page.viewport_size["height"] - 1)  # no tooltip of a hovered button in the way
+    page.wait_for_timeout(300)  # let the last rerun's elements settle
+    exceptions = page.locator("[data-testid=stException]")
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than the screen"
+    assert page.evaluate(MISPLACED_BUTTONS_JS) == []
+    assert page.evaluate(OVERLAPPING_IMAGES_JS, ".st-key-stages img") == []
+    assert page.evaluate(IMAGES_OUTSIDE_COLUMNS_JS) == []
+    assert page.locator("img[alt='']").count() == 0, "every picture has a text alternative"
+
+
+def assert_chart_labels_every_class(page) -> None:
+    page.locator("[data-testid=stVegaLiteChart]").scroll_into_view_if_needed()  # drawn once in view
+    page.locator("[data-testid=stVegaLiteChart] .role-axis-label text").first.wait_for()
+    page.wait_for_timeout(500)  # the chart's entry animation
+    labels = page.evaluate(CHART_LABELS_JS)
+    assert set(CLASS_NAMES) <= set(labels), f"unlabelled: {set(CLASS_NAMES) - set(labels)}"
+
+
+def readable_sample(recognizer, label: int) -> PenDigit:
+    """The first pendigits writer's `label` that the offline pipeline reads correctly: these
+    tests check the app's path, not the model's accuracy."""
+    for sample in (s for s in pendigits_cached() if s.label == label):
+        if recognizer.recognize(render_strokes(sample.screen_strokes(280))).digit == label:
+            return sample
+    pytest.fail(f"no readable pendigits {label}")
+
+
+_PENDIGITS: list[PenDigit] = []
+
+
+def pendigits_cached() -> list[PenDigit]:
+    if not _PENDIGITS:
+        require_shared("pendigits")
+        _PENDIGITS.extend(pendigits())
+    return _PENDIGITS
+
+
+def draw(page, sample: PenDigit) -> None:
+    box = page.locator(CANVAS).bounding_box()
+    draw_strokes(page, box, sample.screen_strokes(280))
+    playwright_expect(page.locator(PREDICTION)).to_have_text(str(sample.label), timeout=30_000)
+
+
+def test_draw_correct_undo_and_clear(page, recognizer, data_dir):
+    sample = readable_sample(recognizer, 8)
+    draw(page, sample)
+    assert_chart_labels_every_class(page)
     page.wait_for_function("[...document.images].every(image => image.complete && image.naturalWidth > 0)")
-    page.locator("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg").first.wait_for()
-    page.wait_for_timeout(500)  # let the chart finish its entry animation
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOT, full_page=True)
-    assert page.locator(CANVAS).is_visible()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    full_page_screenshot(page, SCREENSHOTS / f"screenshot-{page.screen_name}.png")
+    assert_page_sound(page)
+    preselected = page.locator(".st-key-digits-draw button[kind=primary]").all_inner_texts()
+    assert {text.strip() for text in preselected} == {"8"}, "the answer is preselected"
 
+    before = samples_kept(data_dir)
+    for _ in range(2):  # 9 is the button furthest right: it must be on screen and clickable
+        page.locator(".st-key-label-draw-9").get_by_role("button").click()
+        playwright_expect(page.get_by_text("Kept as a 9")).to_be_visible(timeout=20_000)
+    assert samples_kept(data_dir) == before + 1, "a correction clicked twice keeps one sample"
+    assert_page_sound(page)
 
-def test_empty_canvas_prompts_instead_of_answering(app_page):
-    page, url = app_page
-    open_canvas(page, url)
+    strokes = len(sample.screen_strokes(280))
+    page.get_by_role("button", name="Undo stroke").click()
+    if strokes == 1:  # nothing left: the page asks for a digit again
+        playwright_expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible(timeout=20_000)
+        draw(page, sample)
+    else:
+        page.wait_for_timeout(1500)
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.get_by_role("button", name="Clear").click()
     playwright_expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible(timeout=20_000)
     assert page.locator(PREDICTION).count() == 0
+    assert_page_sound(page)
 
 
-def test_page_fits_a_phone_screen(app_page):
-    page, url = app_page
-    page.set_viewport_size({"width": 390, "height": 844})
-    try:
-        open_canvas(page, url)
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"the page is {overflow} px wider than a phone screen"
-    finally:
-        page.set_viewport_size({"width": 1280, "height": 1100})
-
-
-def test_uploaded_photo_is_recognized(app_page):
-    page, url = app_page
-    photo = next(s for s in real_digits(require_shared("real_digits")) if s.kind == "photo" and s.label == 3)
-    open_canvas(page, url)
+def test_upload_one_and_many(page, tmp_path):
+    photos = real_digits(require_shared("real_digits"))
+    three = next(s for s in photos if s.kind == "photo" and s.label == 3)
+    five = next(s for s in photos if s.kind == "photo" and s.label == 5)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"this is not a picture")
     page.get_by_role("tab", name="Upload").click()
-    page.locator("input[type=file]").first.set_input_files(str(photo.path))
+    uploader = page.locator("[data-testid=stFileUploader] input[type=file]").first
+    uploader.set_input_files(str(three.path))
     playwright_expect(page.locator(PREDICTION)).to_have_text("3", timeout=30_000)
+    assert_chart_labels_every_class(page)
+    assert_page_sound(page)
+
+    uploader.set_input_files([str(three.path), str(broken), str(five.path)])
+    playwright_expect(page.locator("[data-testid=stDataFrame]")).to_be_visible(timeout=30_000)
+    playwright_expect(page.locator(PREDICTION)).to_have_text("3", timeout=30_000)  # the first opens
+    assert_page_sound(page)
+    choose(page, "upload-chosen", five.path.name)
+    playwright_expect(page.locator(PREDICTION)).to_have_text("5", timeout=30_000)
+    assert_chart_labels_every_class(page)
+    assert_page_sound(page)
+    choose(page, "upload-chosen", "broken.png")
+    playwright_expect(page.get_by_text("not an image").first).to_be_visible(timeout=30_000)
+    assert_page_sound(page)
+
+
+def choose(page, key: str, option_start: str) -> None:
+    """Pick the option starting with `option_start` in the selectbox with this key."""
+    box = page.locator(f".st-key-{key}").get_by_role("combobox")
+    box.click()
+    box.fill(option_start)  # the options filter as one types
+    page.get_by_role("option").filter(has_text=option_start).first.click()
+
+
+def test_my_samples_delete_undo_export_import(page, data_dir):
+    page.get_by_role("tab", name="My samples").click()
+    delete = page.locator("[class*=st-key-delete-]").first.get_by_role("button")
+    delete.wait_for(timeout=20_000)
+    assert_page_sound(page)
+    before = samples_kept(data_dir)
+    delete.click()
+    playwright_expect(page.get_by_role("button", name="Undo delete")).to_be_visible(timeout=20_000)
+    assert samples_kept(data_dir) == before - 1
+    assert_page_sound(page)
+    page.get_by_role("button", name="Undo delete").click()
+    playwright_expect(page.get_by_role("button", name="Undo delete")).to_have_count(0, timeout=20_000)
+    assert samples_kept(data_dir) == before
+
+    page.wait_for_timeout(1000)  # the rerun after Undo has replaced the buttons
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Export all").click()
+    archive = download.value.path()
+    page.locator(".st-key-import input[type=file]").set_input_files(
+        files=[{"name": "mine.zip", "mimeType": "application/zip", "buffer": archive.read_bytes()}])
+    playwright_expect(page.get_by_text(f"Imported {before} samples")).to_be_visible(timeout=60_000)
+    assert samples_kept(data_dir) == 2 * before
+    assert_page_sound(page)
+    delete_imported(data_dir, before)
+
+
+def delete_imported(data_dir, count: int) -> None:
+    """Leave the store as the import found it, for the tests at the other widths."""
+    store = local_samples(data_dir)
+    for sample in store.samples(LOCAL, count, newest_first=True):
+        store.delete(LOCAL, sample.id)
+
+
+@pytest.mark.parametrize("page", ["laptop"], indirect=True)
+def test_fine_tune_to_ready_then_use_the_personal_model(page, recognizer):
+    page.get_by_role("tab", name="My samples").click()
+    page.get_by_role("button", name="Train my personal model").click()
+    playwright_expect(page.get_by_role("progressbar")).to_be_visible(timeout=30_000)
+    assert_page_sound(page)
+    playwright_expect(page.get_by_text("Personal model ready")).to_be_visible(timeout=900_000)
+    assert_page_sound(page)
+
+    choose(page, "model_choice", "Personal model")
+    page.get_by_role("tab", name="Draw").click()
+    draw(page, readable_sample(recognizer, 2))
+    assert_page_sound(page)
     assert np.isfinite(float(page.locator("[data-testid=stMetric]:has-text('Confidence') "
                                           "[data-testid=stMetricValue]").inner_text().rstrip("%")))

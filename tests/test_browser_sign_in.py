@@ -60,7 +60,7 @@ def keep_correction(page, picture: Path, answer: str) -> None:
     page.get_by_role("tab", name="Upload").click()
     page.locator("input[type=file]").first.set_input_files(str(picture))
     playwright_expect(page.locator(PREDICTION)).not_to_have_text("", timeout=SLOW)
-    page.get_by_role("radio", name=answer, exact=True).click()  # the segmented control's choices
+    page.locator(f".st-key-label-upload-{answer}").get_by_role("button").click()  # the digit buttons
     playwright_expect(page.get_by_text("in “My samples”")).to_be_visible(timeout=20_000)
 
 
@@ -83,7 +83,7 @@ def test_two_people_sign_in_each_see_only_their_own_and_sign_out(signed_in_app):
     sign_in(bob, url, "bob")
     keep_correction(bob, four, "4")
 
-    kept_one = "1 samples kept with your account"
+    kept_one = "1 sample kept with your account"
     alices, bobs = my_samples(alice, kept_one), my_samples(bob, kept_one)
     assert "1 (model: 7)" in alices and "1 (model: 7)" not in bobs
 
