@@ -22,7 +22,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--use-fake-device-for-media-stream"]  # a test pattern as the camera, for the Camera tab
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
 PREDICTION = "[data-testid=stMetric]:has-text('Prediction') [data-testid=stMetricValue]"
 VIEWPORTS = {"phone": (390, 844), "laptop": (1280, 800), "desktop": (1440, 900)}

@@ -64,7 +64,8 @@ def browser():
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request, browser, app_url):
     width, height = VIEWPORTS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
+                                  permissions=["camera"])
     page = context.new_page()
     page.screen_name = request.param
     open_canvas(page, app_url)
@@ -183,6 +184,20 @@ def test_upload_one_and_many(page, tmp_path):
     assert_page_sound(page)
     choose(page, "upload-chosen", "broken.png")
     playwright_expect(page.get_by_text("not an image").first).to_be_visible(timeout=30_000)
+    assert_page_sound(page)
+
+
+def test_camera_button_above_the_fold_and_the_photo_shown_once(page):
+    page.get_by_role("tab", name="Camera").click()
+    take_photo = page.get_by_role("button", name="Take Photo")
+    take_photo.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # the camera's picture settles the layout
+    box = take_photo.bounding_box()
+    assert box["y"] + box["height"] <= page.viewport_size["height"], "“Take photo” is below the fold"
+    take_photo.click()
+    playwright_expect(page.locator("[data-testid=stTabPanel]:visible [data-testid=stMetric]").first).to_be_visible(
+        timeout=30_000)
+    assert page.locator("img[alt='The picture you uploaded']:visible").count() == 0, "the camera shows it already"
     assert_page_sound(page)
 
 
