@@ -34,6 +34,7 @@ SAMPLE_SIDE = 96
 SHIPPED_MODEL = "shipped"
 MODEL_VIEW_SIDE = 224  # the 28x28 input, 8 screen pixels per model pixel
 WINNER_COLOUR, OTHER_COLOUR = "#c2410c", "#52606d"  # 5.2:1 and 6.4:1 against white
+TEXT_COLOUR = "#31333f"  # Streamlit's text colour: the chart's labels read like the page's
 # The canvas shows its own small toolbar above itself on hover: room for it, so it covers nothing.
 CANVAS_TOOLBAR_ROOM = "<style>.st-key-canvas { margin-top: 2.75rem; }</style>"
 UPLOAD_HELP = (f"One digit per picture: PNG, JPEG, WebP, BMP, TIFF, GIF or HEIC, up to "
@@ -318,14 +319,15 @@ def probability_chart(result: Recognition) -> None:
         "colour": [WINNER_COLOUR if index == winner else OTHER_COLOUR for index in range(len(CLASS_NAMES))],
     })
     bars = alt.Chart(table).mark_bar().encode(
-        y=alt.Y("answer:N", sort=None, title=None, axis=alt.Axis(labelLimit=0, labelFontSize=13, labelOverlap=False)),
+        y=alt.Y("answer:N", sort=None, title=None, axis=alt.Axis(labelLimit=0, labelFontSize=13, labelOverlap=False,
+                                                                labelColor=TEXT_COLOUR)),
         x=alt.X("probability:Q", title=None, scale=alt.Scale(domain=[0, 1.2]),
-                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1], labelColor=TEXT_COLOUR)),
         color=alt.Color("colour:N", scale=None),
         tooltip=["answer", alt.Tooltip("probability:Q", format=".0%")],
     )
     labels = bars.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("probability:Q", format=".0%"),
-                                                                    color=alt.value("#31333f"))
+                                                                    color=alt.value(TEXT_COLOUR))
     summary = ", ".join(f"{name} {p:.0%}" for name, p in zip(CLASS_NAMES, result.probabilities, strict=True))
     st.altair_chart((bars + labels).properties(height=len(CLASS_NAMES) * 22, title="Probability of each answer"),
                     width="stretch", alt=f"Probability of each answer: {summary}")
@@ -476,7 +478,10 @@ def fine_tune_progress_ui(job: FineTuneJob) -> None:
                    f"{after['mnist_test_accuracy']:.2%}. Choose “{model_label(job.model_name)}” under “Model” in the "
                    "sidebar.")
     else:
-        st.error(f"Training stopped:\n\n{job.failure()}")
+        # the log names files on the server: it goes to the server's log, not to the visitor
+        logging.getLogger("digit_lens").error("Fine-tuning %s stopped:\n%s", job.out, job.failure())
+        st.error("Training stopped before the model was ready. Please try again; if it stops again, the server's "
+                 "log says why.")
 
 
 main()
