@@ -151,6 +151,15 @@ class Piece:
 
 
 @dataclass(frozen=True)
+class Chains:
+    """The ways of cutting a group: the pieces that could be digits and the slivers that may be
+    left out, each keyed by the cuts it lies between (the group's edges are 0 and -1)."""
+
+    pieces: dict[tuple[int, int], Piece]
+    slivers: dict[tuple[int, int], float]
+
+
+@dataclass(frozen=True)
 class Picture:
     """The picture at working size (as shown, and its ink) and the shape of the picture as given."""
 
@@ -172,19 +181,19 @@ def read_number(image: np.ndarray, classify: Classify) -> NumberReading:
     if layout is None:
         return NumberReading((), (), NumberStatus.EMPTY, 0.0, EMPTY_MESSAGE, shown)
     groups = [(line, group) for line in layout.lines for group in line.groups]
-    if len(groups) == 1 and (lone := read_as_one_digit(image, classify)) is not None:
+    if len(groups) == 1 and not is_wide(*groups[0]) and (lone := read_as_one_digit(image, classify)) is not None:
         return judge_number((lone,), (lone.symbol,), shown)
     wholes = [group_piece(layout, group) for _, group in groups]
     first = classify([prepare(picture, piece, line.height) for piece, (line, _) in zip(wholes, groups, strict=True)])
     splits = {index: possible_pieces(layout, group, line) for index, ((line, group), answer)
               in enumerate(zip(groups, first, strict=True)) if needs_cutting(answer, group, line)}
-    answers = iter(classify([prepare(picture, piece, groups[index][0].height)
-                             for index, (pieces, _) in splits.items() for piece in pieces.values()]))
+    answers = iter(classify([prepare(picture, piece, groups[index][0].height) for index, chains in splits.items()
+                             for piece in chains.pieces.values()]))
     read = [[(piece, answer)] for piece, answer in zip(wholes, first, strict=True)]
-    for index, (pieces, slivers) in splits.items():
-        scored = {span: (piece, next(answers)) for span, piece in pieces.items()}
+    for index, chains in splits.items():
+        scored = {span: (piece, next(answers)) for span, piece in chains.pieces.items()}
         scored[(0, -1)] = read[index][0]
-        read[index] = best_split(scored, slivers)
+        read[index] = best_split(scored, chains.slivers)
     return assemble(layout, read, shown)
 
 
@@ -207,57 +216,65 @@ def needs_cutting(answer: Recognition, group: Group, line: Line) -> bool:
     """Whether a group may hold several digits: the model gives "several digits" real odds, or
     it is wider than a digit. A digit the model is merely unsure of is not cut: its strokes cut
     apart could pass for confident 1s and 7s."""
-    return answer.probabilities[SEVERAL_DIGITS] >= SEVERAL_ODDS or group.box[2] > WIDE * line.height
+    return answer.probabilities[SEVERAL_DIGITS] >= SEVERAL_ODDS or is_wide(line, group)
 
 
-def possible_pieces(layout: Layout, group: Group, line: Line) -> tuple[dict[tuple[int, int], Piece],
-                                                                       dict[tuple[int, int], float]]:
-    """Each piece between two candidate cuts that could be a digit, keyed (left cut, right cut)
-    with the group's edges 0 and -1; and the slivers that may be left out (a ligature, a stroke
-    end), with their share of the group's ink."""
+def is_wide(line: Line, group: Group) -> bool:
+    """Wider than a digit of the line is tall: possibly two digits, whatever the model says."""
+    return group.box[2] > WIDE * line.height
+
+
+def possible_pieces(layout: Layout, group: Group, line: Line) -> Chains:
+    """The ways to read a group as several digits: the pieces between any two candidate cuts."""
     x, y, w, h = group.box
     labels = layout.labels[y : y + h, x : x + w]
     mask = np.isin(labels, group.labels)
     marks = np.where(mask, labels, 0)
     cuts = [GROUP_LEFT, *candidate_cuts(mask, marks, line.height), GROUP_RIGHT]
-    total = mask.sum()
+    between_cuts = {(left, right): between(mask, marks, cuts[left], cuts[right], line.height)
+                    for left in range(len(cuts) - 1) for right in range(left + 1, len(cuts))
+                    if not crossing(cuts[left], cuts[right])}
+    return chains_of(between_cuts, len(cuts) - 1, mask.sum(), group, line)
+
+
+def chains_of(inks: dict[tuple[int, int], np.ndarray], last: int, total: int, group: Group, line: Line) -> Chains:
+    """The pieces (ink between two boundaries 0..last, in group coordinates) that could be a digit,
+    keyed by their boundaries with `last` written -1; and the slivers that may be left out (a
+    ligature, a stroke end), with their share of the group's ink. The whole group is not listed."""
     pieces: dict[tuple[int, int], Piece] = {}
     slivers: dict[tuple[int, int], float] = {}
-    for left in range(len(cuts) - 1):
-        for right in range(left + 1, len(cuts)):
-            if (left, right) == (0, len(cuts) - 1) or crossing(cuts[left], cuts[right]):
-                continue
-            inside = between(mask, marks, cuts[left], cuts[right], line.height)
-            key = (left, -1 if right == len(cuts) - 1 else right)
-            rows, cols = np.nonzero(inside)
-            if not len(rows):
-                slivers[key] = 0.0
-                continue
-            height, width = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
-            if height >= MIN_PIECE_HEIGHT * line.height and width <= MAX_PIECE_WIDTH * line.height:
-                box = (x + int(cols.min()), y + int(rows.min()), int(width), int(height))
-                pieces[key] = Piece(box, inside[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1])
-            elif len(rows) < SLIVER_SHARE * total:
-                slivers[key] = len(rows) / total
-    return pieces, slivers
+    for (left, right), inside in inks.items():
+        if (left, right) == (0, last):
+            continue
+        key = (left, -1 if right == last else right)
+        rows, cols = np.nonzero(inside)
+        if not len(rows):
+            slivers[key] = 0.0
+            continue
+        height, width = rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+        if height >= MIN_PIECE_HEIGHT * line.height and width <= MAX_PIECE_WIDTH * line.height:
+            box = (group.box[0] + int(cols.min()), group.box[1] + int(rows.min()), int(width), int(height))
+            pieces[key] = Piece(box, inside[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1])
+        elif len(rows) < SLIVER_SHARE * total:
+            slivers[key] = len(rows) / total
+    return Chains(pieces, slivers)
 
 
 def best_split(scored: dict[tuple[int, int], tuple[Piece, Recognition]],
                skippable: dict[tuple[int, int], float]) -> list[tuple[Piece, Recognition]]:
     """The chain of pieces from the group's left edge (0) to its right edge (-1) whose digits the
     model is surest of (see `piece_score`); leaving out a sliver costs SKIP_PENALTY per share of
-    the group's ink it holds."""
+    the group's ink it holds. The whole group is one such chain."""
     ends = [*sorted({right for _, right in [*scored, *skippable] if right != -1}), -1]
-    order = {cut: rank for rank, cut in enumerate([0, *ends])}
     best: dict[int, tuple[float, list[tuple[Piece, Recognition]]]] = {0: (0.0, [])}
-    for cut in sorted(order, key=order.get)[1:]:
+    for cut in ends:
         options = [(best[left][0] + piece_score(*scored[(left, cut)]), best[left][1] + [scored[(left, cut)]])
                    for left in best if (left, cut) in scored]
         options += [(best[left][0] - SKIP_PENALTY * skippable[(left, cut)], best[left][1])
                     for left in best if (left, cut) in skippable]
         if options:
             best[cut] = max(options, key=lambda option: option[0])
-    return best[-1][1] if best.get(-1, (0, []))[1] else [scored[(0, -1)]]
+    return best[-1][1] if best.get(-1, (0.0, []))[1] else [scored[(0, -1)]]
 
 
 def piece_score(piece: Piece, answer: Recognition) -> float:
