@@ -30,7 +30,7 @@ CANVAS_SIDE = 280
 MIN_SAMPLES_TO_TRAIN = 10
 SAMPLES_PER_PAGE = 48
 STAGE_SIDE = 96  # three tiles side by side on a 390 px phone, seven in a row on a laptop
-SAMPLE_SIDE = 96
+SAMPLE_SIDE = 88  # with its caption 108 px wide: three side by side on a phone
 SHIPPED_MODEL = "shipped"
 MODEL_VIEW_SIDE = 224  # the 28x28 input, 8 screen pixels per model pixel
 WINNER_COLOUR, OTHER_COLOUR = "#c2410c", "#52606d"  # 5.2:1 and 6.4:1 against white
@@ -387,9 +387,9 @@ def my_samples_ui(owner: Owner, store: Store) -> None:
     samples = store.samples(owner, SAMPLES_PER_PAGE, (page - 1) * SAMPLES_PER_PAGE, newest_first=True)
     with st.container(horizontal=True, gap="small", key="samples"):
         for sample in samples:
-            with st.container(width=SAMPLE_SIDE + 24, gap="small"):  # room for “4 (model: none)”
+            with st.container(width=SAMPLE_SIDE + 20, gap="small"):  # room for “4 (model: 5)”
                 said = "" if sample.predicted == sample.label else (
-                    " (model: none)" if sample.predicted is None else f" (model: {sample.predicted})")
+                    " (model: —)" if sample.predicted is None else f" (model: {sample.predicted})")
                 st.image(square_tile(sample.original, SAMPLE_SIDE), caption=f"{sample.label}{said}",
                          width=SAMPLE_SIDE, alt=f"A sample kept as a {sample.label}")
                 st.button("Delete", key=f"delete-{sample.id}", on_click=delete_sample,

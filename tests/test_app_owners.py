@@ -50,7 +50,7 @@ def correct(app: AppTest, digit: int, label: int) -> None:
 def sample_captions(app: AppTest) -> list[str]:
     """The captions of the "My samples" grid: a label, and what the model said when it differed."""
     return [caption for image in app.get("image") for caption in image.captions
-            if re.fullmatch(r"\d( \(model: (\d|none)\))?", caption)]
+            if re.fullmatch(r"\d( \(model: (\d|—)\))?", caption)]
 
 
 def delete_buttons(app: AppTest) -> set[str]:

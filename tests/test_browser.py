@@ -4,6 +4,8 @@ the steps side by side without overlap and every class labelled on the chart."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -39,8 +41,9 @@ def data_dir(tmp_path_factory, mnist):
     """The server's own samples folder, holding a dozen MNIST digits so fine-tuning can start."""
     folder = tmp_path_factory.mktemp("digit-lens-data")
     store = local_samples(folder)
-    for image, label in zip(mnist.x_test[:TRAINING_SAMPLES], mnist.y_test[:TRAINING_SAMPLES], strict=True):
-        store.add(LOCAL, 255 - image, int(label), origin="test")
+    for index in range(TRAINING_SAMPLES):  # captions of different lengths: "7", "7 (model: —)"
+        label = int(mnist.y_test[index])
+        store.add(LOCAL, 255 - mnist.x_test[index], label, predicted=label if index % 2 else None, origin="test")
     return folder
 
 
@@ -214,6 +217,9 @@ def test_my_samples_delete_undo_export_import(page, data_dir):
     delete = page.locator("[class*=st-key-delete-]").first.get_by_role("button")
     delete.wait_for(timeout=20_000)
     assert_page_sound(page)
+    tops = sorted(box["y"] for box in (button.bounding_box() for button in
+                                       page.locator("[class*=st-key-delete-]").get_by_role("button").all()))
+    assert all(b - a <= 1 or b - a > 60 for a, b in itertools.pairwise(tops)), "Delete buttons at ragged heights"
     before = samples_kept(data_dir)
     delete.click()
     playwright_expect(page.get_by_role("button", name="Undo delete")).to_be_visible(timeout=20_000)
