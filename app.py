@@ -17,8 +17,9 @@ from streamlit_drawable_canvas import st_canvas
 
 from recognizer import InputError, Recognition, Recognizer, Status
 from recognizer.decode import MAX_FILE_BYTES, ImageSource
-from recognizer.display import pixel_grid, square_tile, thumbnail_data_uri
+from recognizer.display import boxes_on_picture, pixel_grid, square_tile, thumbnail_data_uri
 from recognizer.model import CLASS_NAMES, DEFAULT_MODEL_PATH
+from recognizer.numbers import NumberReading, NumberStatus
 from recognizer.store.backends import open_store
 from recognizer.store.interface import Store
 from recognizer.store.owners import LOCAL, Owner, keeper_of_samples
@@ -27,6 +28,9 @@ from recognizer.store.session_store import SessionStore
 from recognizer.training.jobs import FineTuneJob
 
 CANVAS_SIDE = 280
+NUMBER_CANVAS_WIDTH, NUMBER_CANVAS_HEIGHT = 700, 240  # room for a dozen digits in a row
+ONE_DIGIT, NUMBER = "One digit", "Number"
+DIGIT_ROW_CELL = 3  # each digit's 28x28 input at 3 screen pixels per model pixel
 MIN_SAMPLES_TO_TRAIN = 10
 SAMPLES_PER_PAGE = 48
 STAGE_SIDE = 96  # three tiles side by side on a 390 px phone, seven in a row on a laptop
@@ -101,6 +105,8 @@ def main() -> None:
     owner, store = visitor()
     account_ui(owner)
     recognizer = load_recognizer(model_choice_ui(owner, store))
+    st.radio("Read", [ONE_DIGIT, NUMBER], horizontal=True, key="mode",
+             help="“Number” reads every digit in the picture, line by line, and shows each one as the model saw it.")
     draw, upload, camera, mine = st.tabs([":material/draw: Draw", ":material/upload: Upload",
                                           ":material/photo_camera: Camera", ":material/collections: My samples"])
     with draw:
@@ -153,30 +159,55 @@ def model_label(name: str) -> str:
 @st.fragment
 def draw_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     """A fragment: a new stroke reruns only this part of the page, which keeps answers quick."""
+    if st.session_state.get("mode") == NUMBER:
+        canvas, strokes = canvas_ui(NUMBER_CANVAS_WIDTH, NUMBER_CANVAS_HEIGHT, "Write a number: digits in a row, "
+                                    "one or more lines.")
+        reading = None if canvas.image_data is None or not strokes else recognizer.read_number(canvas.image_data)
+        number_ui(reading, "draw", recognizer, owner, store)
+        return
     canvas_column, answer_column = st.columns([1, 1])
     with canvas_column:
-        st.html(CANVAS_TOOLBAR_ROOM)
-        canvas = st_canvas(stroke_width=st.session_state.get("brush", 18), stroke_color="#000000",
-                           height=CANVAS_SIDE, width=CANVAS_SIDE, return_image_data=True,
-                           initial_drawing=st.session_state.get("canvas_reset"), key="canvas")
-        strokes = (canvas.json_data or {}).get("objects", [])
-        st.session_state["canvas_strokes"] = strokes
-        with st.container(horizontal=True, key="canvas-buttons"):
-            st.button("Undo stroke", icon=":material/undo:", on_click=redraw_canvas, args=(strokes[:-1],),
-                      disabled=not strokes, key="undo-stroke")
-            st.button("Clear", icon=":material/delete_sweep:", on_click=redraw_canvas, args=([],),
-                      disabled=not strokes, key="clear-canvas")
-        st.slider("Brush width", 6, 40, 18, key="brush",
-                  help="MNIST-like strokes are about 1/15 of the digit's height.")
-        st.caption("Draw one digit with mouse, finger or pen.")
+        canvas, strokes = canvas_ui(CANVAS_SIDE, CANVAS_SIDE, "Draw one digit with mouse, finger or pen.")
     result = None if canvas.image_data is None or not strokes else recognizer.recognize(canvas.image_data)
     with answer_column:
         if result is None or result.status == Status.EMPTY:
             st.info("Draw a digit on the canvas: the answer appears when you lift the pen.")
             return
         answer_ui(result)
+        read_as_number_offer_ui(result, "draw")
         feedback_ui(result, canvas.image_data, "draw", recognizer, owner, store)
     stages_ui(result)
+
+
+def canvas_ui(width: int, height: int, caption: str):
+    """The drawing canvas with Undo, Clear and the brush width; returns it and its strokes."""
+    st.html(CANVAS_TOOLBAR_ROOM)
+    canvas = st_canvas(stroke_width=st.session_state.get("brush", 18), stroke_color="#000000",
+                       height=height, width=width, return_image_data=True,
+                       initial_drawing=st.session_state.get("canvas_reset"), key="canvas")
+    strokes = (canvas.json_data or {}).get("objects", [])
+    st.session_state["canvas_strokes"] = strokes
+    with st.container(horizontal=True, key="canvas-buttons"):
+        st.button("Undo stroke", icon=":material/undo:", on_click=redraw_canvas, args=(strokes[:-1],),
+                  disabled=not strokes, key="undo-stroke")
+        st.button("Clear", icon=":material/delete_sweep:", on_click=redraw_canvas, args=([],),
+                  disabled=not strokes, key="clear-canvas")
+    st.slider("Brush width", 6, 40, 18, key="brush", help="MNIST-like strokes are about 1/15 of the digit's height.")
+    st.caption(caption)
+    return canvas, strokes
+
+
+def read_as_number_offer_ui(result: Recognition, origin: str) -> None:
+    """Where one digit was expected and several were found: one click reads them as a number."""
+    if result.status == Status.SEVERAL:
+        st.button("Read it as a number", icon=":material/pin:", key=f"as-number-{origin}", type="primary",
+                  on_click=switch_to_number_mode)
+
+
+def switch_to_number_mode() -> None:
+    """Number mode, keeping what was drawn (the wider canvas starts with the same strokes)."""
+    st.session_state["mode"] = NUMBER
+    redraw_canvas(st.session_state.get("canvas_strokes", []))
 
 
 def redraw_canvas(strokes: list[dict]) -> None:
@@ -192,6 +223,12 @@ def upload_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
         st.info("Upload one or more photos, scans or drawings of a single digit each.")
         return
     pictures = [file.getvalue() for file in files]
+    if st.session_state.get("mode") == NUMBER:
+        chosen = 0 if len(files) == 1 else st.selectbox("Picture to read", range(len(files)), key="number-chosen",
+                                                        format_func=lambda index: files[index].name)
+        number_ui(read_number_once(recognizer, files[chosen].file_id, pictures[chosen]), "upload", recognizer,
+                  owner, store)
+        return
     results = recognized_uploads(recognizer, [file.file_id for file in files], pictures)
     if len(files) == 1:
         picture_ui(results[0], pictures[0], "upload", recognizer, owner, store)
@@ -213,11 +250,31 @@ def recognized_uploads(recognizer: Recognizer, file_ids: list[str], pictures: li
     return memo[1]
 
 
+def read_number_once(recognizer: Recognizer, file_id: str, picture: bytes) -> NumberReading:
+    """An upload read as a number once per file and model (every click reruns the page)."""
+    memo_key = (recognizer.model.version, file_id)
+    memo = st.session_state.get("number_reading")
+    if memo is None or memo[0] != memo_key:
+        memo = (memo_key, read_number_safely(recognizer, picture))
+        st.session_state["number_reading"] = memo
+    return memo[1]
+
+
+def read_number_safely(recognizer: Recognizer, picture: bytes) -> NumberReading:
+    try:
+        return recognizer.read_number(picture)
+    except InputError as error:
+        return NumberReading.failed(str(error))
+
+
 def camera_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     camera_column, answer_column = st.columns([1, 1])
     with camera_column:
         photo = st.camera_input("Hold one handwritten digit up to the camera")
     if photo is None:
+        return
+    if st.session_state.get("mode") == NUMBER:
+        number_ui(read_number_safely(recognizer, photo.getvalue()), "camera", recognizer, owner, store)
         return
     result = recognizer.recognize_many([photo.getvalue()])[0]
     with answer_column:
@@ -244,7 +301,59 @@ def picture_answer_ui(result: Recognition, picture: bytes, origin: str, recogniz
         st.error(result.message)
         return
     answer_ui(result)
+    read_as_number_offer_ui(result, origin)
     feedback_ui(result, picture, origin, recognizer, owner, store)
+
+
+NUMBER_STATUS_BOX = {NumberStatus.NUMBER: st.success, NumberStatus.UNSURE: st.warning,
+                     NumberStatus.NOT_DIGIT: st.warning}
+
+
+def number_ui(reading: NumberReading | None, origin: str, recognizer: Recognizer, owner: Owner,
+              store: Store) -> None:
+    """A whole number: the picture with a box and the read digit over each digit, the number and
+    its confidence, the row of the digits' 28x28 inputs; a chosen digit with its chart, its
+    correction (kept as a single-digit sample) and its steps."""
+    if reading is None or reading.status == NumberStatus.EMPTY:
+        st.info("Write or show a number: each digit is found, read and shown as the model saw it.")
+        return
+    if reading.status == NumberStatus.ERROR:
+        st.error(reading.message)
+        return
+    picture_column, answer_column = st.columns([2, 1])
+    with picture_column:
+        marked = boxes_on_picture(reading.picture, [d.box for d in reading.digits], [d.symbol for d in reading.digits],
+                                  [str(d.status) for d in reading.digits])
+        st.image(marked, caption="Your picture: a box round each digit found, what was read above it",
+                 width="stretch", alt=f"Your picture with {len(reading.digits)} digits boxed")
+    with answer_column:
+        st.metric("Number", reading.text.replace("\n", " / "), help="Line by line, top to bottom; “?” is a mark "
+                  "that does not look like a digit.")
+        st.metric("Confidence", f"{reading.confidence:.0%}", help="How likely every digit is right: the product "
+                  "of the digits' calibrated confidences.")
+        NUMBER_STATUS_BOX.get(reading.status, st.error)(reading.message)
+    chosen = digit_row_ui(reading, origin)
+    st.subheader(f"Digit {chosen + 1}")
+    digit = reading.digits[chosen].recognition
+    answer_ui(digit)
+    feedback_ui(digit, reading.digits[chosen].alone, origin, recognizer, owner, store)
+    stages_ui(digit)
+
+
+def digit_row_ui(reading: NumberReading, origin: str) -> int:
+    """Each digit's 28x28 input with its answer and confidence, in reading order; returns the
+    one chosen to look at closely."""
+    st.markdown("**What the model saw, digit by digit**")
+    with st.container(horizontal=True, gap="small", key=f"number-inputs-{origin}"):
+        for place, digit in enumerate(reading.digits, 1):
+            st.image(pixel_grid(digit.model_input, cell=DIGIT_ROW_CELL), width=28 * DIGIT_ROW_CELL,
+                     caption=f"{place}: {digit.symbol} ({digit.confidence:.0%})",
+                     alt=f"Digit {place} as the model saw it, read as {digit.symbol}")
+    key = f"number-digit-{origin}"
+    if st.session_state.get(key, 0) >= len(reading.digits):
+        st.session_state[key] = 0  # a new reading with fewer digits
+    return st.radio("Look at and correct digit", range(len(reading.digits)), horizontal=True, key=key,
+                    format_func=lambda index: f"{index + 1}: {reading.digits[index].symbol}")
 
 
 def feedback_ui(result: Recognition, picture: ImageSource, origin: str, recognizer: Recognizer, owner: Owner,

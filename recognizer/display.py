@@ -52,3 +52,27 @@ def square_tile(image: np.ndarray, side: int = 160) -> np.ndarray:
     top, left = (side - size[1]) // 2, (side - size[0]) // 2
     tile[top : top + size[1], left : left + size[0]] = fitted
     return tile
+
+
+BOX_COLOURS = {"digit": (22, 128, 61), "unsure": (194, 65, 12)}  # anything else (no digit): red
+NO_DIGIT_COLOUR = (185, 28, 28)
+
+
+def boxes_on_picture(picture: np.ndarray, boxes: list[tuple[int, int, int, int]], labels: list[str],
+                     statuses: list[str]) -> np.ndarray:
+    """The picture (uint8 grey, RGB or RGBA as shown) in RGB with a box round each digit and what
+    was read above it, green when sure, orange when not, red for a mark that is no digit.
+    Lines and letters grow with the picture so they read the same at any size."""
+    shown = picture[..., :3] if picture.ndim == 3 else cv2.cvtColor(picture, cv2.COLOR_GRAY2RGB)
+    shown = np.ascontiguousarray(shown)
+    thickness = max(2, round(max(shown.shape[:2]) / 300))
+    for (x, y, w, h), label, status in zip(boxes, labels, statuses, strict=True):
+        colour = BOX_COLOURS.get(status, NO_DIGIT_COLOUR)
+        cv2.rectangle(shown, (x, y), (x + w, y + h), colour, thickness)
+        scale = max(0.5, h / 90)
+        (text_width, text_height), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+        top = max(y - text_height - 2 * thickness, 0)
+        cv2.rectangle(shown, (x, top), (x + text_width + 2 * thickness, top + text_height + 2 * thickness), colour, -1)
+        cv2.putText(shown, label, (x + thickness, top + text_height + thickness), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (255, 255, 255), thickness, cv2.LINE_AA)
+    return shown

@@ -107,6 +107,13 @@ class ReadDigit:
         return self.recognition.stages
 
     @property
+    def alone(self) -> np.ndarray:
+        """The digit by itself, its neighbours' ink left out, as a picture of its own (light ink
+        on dark, with a margin): what a correction keeps as a single-digit sample."""
+        crop = next(stage.image for stage in self.stages if stage.name == "crop")
+        return np.pad(crop, max(crop.shape) // 4)
+
+    @property
     def symbol(self) -> str:
         """The digit, or "?" where the model names none."""
         return "?" if self.digit is None else str(self.digit)

@@ -15,6 +15,8 @@ from recognizer import Status
 from recognizer.store.owners import LOCAL
 from recognizer.store.sqlite_store import SQLiteStore
 from tests.conftest import ROOT
+from tests.number_pictures import number_of, spaced
+from tests.number_pictures import written as written_line
 
 
 def png(picture: np.ndarray) -> bytes:
@@ -237,3 +239,57 @@ def test_my_samples_are_shown_a_page_at_a_time(tmp_path, local_server):
     app.number_input[0].set_value(2).run()
     assert not app.exception
     assert shown() == [f"delete-{ids[1]}", f"delete-{ids[0]}"]
+
+
+@pytest.fixture
+def year(clear_digits) -> tuple[bytes, np.ndarray]:
+    """A picture of 2024 written with MNIST test digits the model reads clearly, and its pixels."""
+    picture = written_line(spaced(number_of(clear_digits, "2024", np.random.default_rng(30)), 20))
+    return png(picture), picture
+
+
+def number_metric(app: AppTest) -> str:
+    return next(m.value for m in app.metric if m.label == "Number")
+
+
+def test_number_mode_boxes_each_digit_and_shows_what_the_model_saw(app, year):
+    app.radio(key="mode").set_value("Number").run()
+    upload(app, ("year.png", year[0]))
+    assert number_metric(app) == "2024"
+    assert any("It reads 2024" in message.value for message in app.success)
+    boxed = next(image for image in app.get("image") if any("a box round each digit" in c for c in image.captions))
+    assert boxed, "the picture with boxes is missing"
+    row = [c for image in app.get("image") for c in image.captions if c[:2] in ("1:", "2:", "3:", "4:")]
+    assert [c.split(" ")[1] for c in row] == ["2", "0", "2", "4"]  # each input with its answer and confidence
+    assert app.get("vega_lite_chart"), "the chosen digit's chart is missing"
+    app.radio(key="number-digit-upload").set_value(3).run()
+    assert not app.exception
+    assert prediction(app) == "4"
+    assert any("Centred in 28x28" in caption for image in app.get("image") for caption in image.captions)
+
+
+def test_several_digits_offer_to_read_them_as_a_number(app, year):
+    upload(app, ("year.png", year[0]))
+    assert prediction(app) == "—" and any("several digits" in w.value for w in app.warning)
+    app.button(key="as-number-upload").click().run()
+    assert not app.exception
+    assert app.radio(key="mode").value == "Number"
+    assert number_metric(app) == "2024"
+
+
+def test_a_digit_of_a_number_is_corrected_as_a_single_digit_sample(app, year, tmp_path, recognizer):
+    app.radio(key="mode").set_value("Number").run()
+    upload(app, ("year.png", year[0]))
+    app.radio(key="number-digit-upload").set_value(1).run()
+    digit_buttons(app)[8].click().run()
+    assert not app.exception
+    [sample] = local_samples(tmp_path).samples(LOCAL)
+    assert (sample.label, sample.predicted, sample.source) == (8, 0, "upload")
+    assert recognizer.recognize(sample.original).digit == 0  # the sample holds that one digit, not the number
+    assert any("Kept as a 8" in message.value for message in app.success)
+
+
+def test_a_broken_file_in_number_mode_is_explained(app):
+    app.radio(key="mode").set_value("Number").run()
+    upload(app, ("notes.png", b"%PDF-1.5 this is a document"))
+    assert any("not an image" in error.value for error in app.error)
