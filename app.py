@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from functools import partial
+from typing import TYPE_CHECKING
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
@@ -26,6 +26,9 @@ from recognizer.store.owners import LOCAL, Owner, keeper_of_samples
 from recognizer.store.samples import Sample
 from recognizer.store.session_store import SessionStore
 from recognizer.training.jobs import FineTuneJob
+
+if TYPE_CHECKING:
+    import altair as alt
 
 CANVAS_SIDE = 280
 NUMBER_CANVAS_WIDTH, NUMBER_CANVAS_HEIGHT = 700, 240  # room for a dozen digits in a row
@@ -59,6 +62,16 @@ shows every stage, ending with the 784 pixels the model actually receives.
 def load_recognizer(path: str) -> Recognizer:
     """One recognizer per model file and server process, shared by every session (thread-safe)."""
     return Recognizer.load(path)
+
+
+@st.cache_resource
+def prepare_charts_meanwhile() -> threading.Thread:
+    """pandas and Altair take 1-2 s to import, and Altair's first chart ~0.2 s more; only answers
+    need them. Done beside the first page instead of before it, the canvas shows sooner and the
+    first answer does not wait for them."""
+    thread = threading.Thread(target=lambda: probability_chart_spec((1.0,) * len(CLASS_NAMES)).to_dict(), daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_resource
@@ -98,6 +111,7 @@ def visitor() -> tuple[Owner, Store]:
 
 def main() -> None:
     st.set_page_config(page_title="Digit Lens", page_icon="🔢", layout="wide")
+    prepare_charts_meanwhile()
     st.title("Digit Lens")
     st.caption("Handwritten digit recognition that shows what the model sees.")
     with st.expander("About: why MNIST models fail on real pictures"):
@@ -420,11 +434,20 @@ def answer_ui(result: Recognition) -> None:
 
 
 def probability_chart(result: Recognition) -> None:
+    summary = ", ".join(f"{name} {p:.0%}" for name, p in zip(CLASS_NAMES, result.probabilities, strict=True))
+    st.altair_chart(probability_chart_spec(result.probabilities), width="stretch",
+                    alt=f"Probability of each answer: {summary}")
+
+
+def probability_chart_spec(probabilities: tuple[float, ...]) -> alt.LayerChart:
     """One labelled bar per answer the model can give, the most likely one highlighted."""
-    winner = max(range(len(CLASS_NAMES)), key=lambda index: result.probabilities[index])
+    import altair as alt
+    import pandas as pd
+
+    winner = max(range(len(CLASS_NAMES)), key=lambda index: probabilities[index])
     table = pd.DataFrame({
         "answer": CLASS_NAMES,
-        "probability": result.probabilities,
+        "probability": probabilities,
         "colour": [WINNER_COLOUR if index == winner else OTHER_COLOUR for index in range(len(CLASS_NAMES))],
     })
     bars = alt.Chart(table).mark_bar().encode(
@@ -437,9 +460,7 @@ def probability_chart(result: Recognition) -> None:
     )
     labels = bars.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("probability:Q", format=".0%"),
                                                                     color=alt.value(TEXT_COLOUR))
-    summary = ", ".join(f"{name} {p:.0%}" for name, p in zip(CLASS_NAMES, result.probabilities, strict=True))
-    st.altair_chart((bars + labels).properties(height=len(CLASS_NAMES) * 22, title="Probability of each answer"),
-                    width="stretch", alt=f"Probability of each answer: {summary}")
+    return (bars + labels).properties(height=len(CLASS_NAMES) * 22, title="Probability of each answer")
 
 
 def stages_ui(result: Recognition) -> None:
@@ -464,6 +485,8 @@ def short_answer(result: Recognition) -> str:
 
 def results_table_ui(names: list[str], results: list[Recognition]) -> None:
     """One short row per file (fits a phone); broken files say so while the rest still work."""
+    import pandas as pd
+
     table = pd.DataFrame({
         "picture": [thumbnail_data_uri(r.stages[0].image) if r.stages else "" for r in results],
         "file": names,

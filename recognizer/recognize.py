@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from recognizer.advice import advise
@@ -53,6 +54,14 @@ class Recognition:
         return cls(None, (0.0,) * NUM_CLASSES, 0.0, Status.ERROR, str(error))
 
 
+def warm_up_drawing() -> np.ndarray:
+    """One stroke on a transparent canvas, as the app sends a drawing: the whole path runs once
+    at load, so ONNX Runtime's memory arena and OpenCV's lazy set-up are ready before anyone waits."""
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    cv2.line(canvas, (140, 60), (140, 220), (0, 0, 0, 255), 18)
+    return canvas
+
+
 class Recognizer:
     """A loaded model; thread-safe, so one instance serves every session of the app."""
 
@@ -63,7 +72,9 @@ class Recognizer:
     def load(cls, path: Path | str = DEFAULT_MODEL_PATH, engine: EngineName = EngineName.AUTO) -> Recognizer:
         """The model at `path` (a `.keras` file), served by ONNX Runtime when its verified export
         is beside it, else by Keras (see `recognizer.model.load_engine`)."""
-        return cls(load_engine(Path(path), engine))
+        recognizer = cls(load_engine(Path(path), engine))
+        recognizer.recognize(warm_up_drawing())  # the first call costs ~50 ms more: paid here, not by a person
+        return recognizer
 
     def recognize(self, image: ImageSource) -> Recognition:
         """Recognize one picture; raises `InputError` (a user-facing message) on bad input."""
