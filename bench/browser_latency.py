@@ -23,9 +23,8 @@ import urllib.request
 import numpy as np
 
 from recognizer.training.shared_data import pendigits
-from tests.browser_driver import chromium, draw_strokes, open_canvas, running_app
+from tests.browser_driver import PREDICTION, chromium, draw_strokes, open_canvas, running_app
 
-ANSWER = "[data-testid=stMetricValue]"  # the first metric: the answer
 RECORD_WEBSOCKET = """() => {
     window.socketLog = [];
     const Original = window.WebSocket;
@@ -79,7 +78,7 @@ def main() -> None:
             moments = []
             for sample in samples:
                 box = open_canvas(page, url)
-                page.evaluate(STAMP_PEN_UP_AND_ANSWER, ANSWER)
+                page.evaluate(STAMP_PEN_UP_AND_ANSWER, PREDICTION)
                 draw_strokes(page, box, sample.screen_strokes(280))  # one stroke: ends with the pen lifted
                 page.wait_for_function("window.answerShown !== null", timeout=20_000)
                 moments.append(page.evaluate(BREAKDOWN))
