@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import urllib.request
+from pathlib import Path
 
 import numpy as np
 
 from recognizer.training.shared_data import pendigits
-from tests.browser_driver import PREDICTION, chromium, draw_strokes, open_canvas, running_app
+from tests.browser_driver import chromium, draw_strokes, open_canvas, running_app
 
+ANSWER = "[data-testid=stMetricValue]"  # plain CSS for the page's own observer: the first metric, the answer
 RECORD_WEBSOCKET = """() => {
     window.socketLog = [];
     const Original = window.WebSocket;
@@ -53,12 +54,18 @@ BREAKDOWN = """() => {
 }"""
 
 
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-            return reply.read() == b"ok"
-    except OSError:
-        return False
+def server_peak_memory_mb(url: str) -> float:
+    """Peak resident memory (VmHWM) of the `streamlit run` process serving `url`."""
+    port = url.rsplit(":", 1)[1]
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            arguments = (process / "cmdline").read_bytes().split(b"\0")
+            if b"streamlit" in b" ".join(arguments) and port.encode() in arguments:
+                status = (process / "status").read_text()
+                return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+        except OSError:
+            continue  # a process that ended meanwhile
+    return float("nan")
 
 
 def main() -> None:
@@ -78,13 +85,15 @@ def main() -> None:
             moments = []
             for sample in samples:
                 box = open_canvas(page, url)
-                page.evaluate(STAMP_PEN_UP_AND_ANSWER, PREDICTION)
+                page.evaluate(STAMP_PEN_UP_AND_ANSWER, ANSWER)
                 draw_strokes(page, box, sample.screen_strokes(280))  # one stroke: ends with the pen lifted
                 page.wait_for_function("window.answerShown !== null", timeout=20_000)
                 moments.append(page.evaluate(BREAKDOWN))
+            memory = server_peak_memory_mb(url)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"app start -> canvas usable: {start_up:.1f} s (server answering after {server_up:.1f} s, then the first "
           f"page: imports, model, page) (target <= 4 s)")
+    print(f"serving process memory: the app server's peak {memory:.0f} MB (target <= 250 MB)")
     moments = np.array(moments, dtype=float)
     total = moments[:, 3] - moments[:, 0]
     print(f"pen lifted -> answer shown, {len(total)} drawings each on a fresh page: median {np.median(total):.0f} ms, "
