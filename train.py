@@ -2,9 +2,11 @@
 
 `python train.py` (add `--data DIR` and `--objects DIR` to use local MNIST and Fashion-MNIST
 files) reads top to bottom: load MNIST, add pen-drawn flagged 1s and 7s, photographed objects
-(Fashion-MNIST's training items) and generated pictures that are not one digit, train with augmentation, calibrate the
-confidence, evaluate on the test set, save the model, its model card and a report image
-(confusion matrix and every misread test digit).
+(Fashion-MNIST's training items) and generated pictures that are not one digit, with
+`--data-dir DIR` also real handwriting of writers unlike MNIST's (CVL, Swiss, pendigits, USPS,
+optdigits; see recognizer/training/writer_mixture.py), train with augmentation, calibrate the
+confidence, evaluate on the test set and the writer-disjoint validation sets, save the model, its
+model card and a report image (confusion matrix and every misread test digit).
 
 `python train.py --fine-tune --samples DB_OR_ZIP` starts from the shipped model instead, learns
 the user's samples with MNIST replay and writes a new versioned personal model and its card,
@@ -39,10 +41,12 @@ from recognizer.training.trainer import (
     calibrate,
     evaluate,
     evaluate_drawn,
+    evaluate_writers,
     train,
     write_model_card,
     write_report,
 )
+from recognizer.training.writer_mixture import WriterSplits
 
 MNIST_TEST = "MNIST test set"  # what every export is verified on
 
@@ -53,6 +57,10 @@ def parse_args() -> argparse.Namespace:
                         "(default: download through Keras)")
     parser.add_argument("--objects", type=Path, help="folder with the four Fashion-MNIST IDX .gz files, "
                         "photographed objects to learn 'not a digit' from (default: download through Keras)")
+    parser.add_argument("--data-dir", type=Path, help="folder laid out like ../shared/data: learn the writer sets "
+                        "in it too (MNIST from its mnist/ unless --data is given)")
+    parser.add_argument("--learn-cvl-valid", action="store_true", help="with --data-dir, learn CVL's validation "
+                        "writers too (once settings are chosen)")
     parser.add_argument("--out", type=Path, help=f"model file to write (default: {DEFAULT_MODEL_PATH}, or a new "
                         "personal model in the data directory with --fine-tune)")
     parser.add_argument("--epochs", type=int, help="passes over the data (default: "
@@ -73,16 +81,16 @@ def command() -> str:
 
 
 def train_shipped_model(args: argparse.Namespace) -> None:
-    config = TrainingConfig(epochs=args.epochs or TrainingConfig.epochs)
+    config = TrainingConfig(epochs=args.epochs or TrainingConfig.epochs, learn_cvl_valid=args.learn_cvl_valid)
     out = args.out or DEFAULT_MODEL_PATH
-    mnist = load_mnist(args.data)
+    mnist = load_mnist(args.data or (args.data_dir / "mnist" if args.data_dir else None))
     print(f"MNIST from {mnist.source}: {len(mnist.x_train)} train, {len(mnist.x_test)} test")
+    writers = WriterSplits.read(args.data_dir, config.learn_cvl_valid) if args.data_dir else None
 
     objects = load_fashion_mnist(args.objects)
-    data = TrainingSet.build(mnist, objects, config)
-    print(f"{len(data.x_fit)} training images (MNIST, flagged 1s, objects and generated pictures that are not "
-          "one digit), "
-          f"{len(data.x_held_out)} held out")
+    data = TrainingSet.build(mnist, objects, config, writers)
+    print(f"{len(data.x_fit)} training images (MNIST, flagged 1s, objects, generated pictures that are not "
+          f"one digit{', writer sets' if writers else ''}), {len(data.x_held_out)} held out", flush=True)
     model, seconds = train(data, config)
     calibration = calibrate(model, data, mnist)
     print(f"Temperature {calibration['temperature']}: MNIST test ECE {calibration['ece_mnist_test']}")
@@ -92,10 +100,16 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     drawn = evaluate_drawn(model, mnist)
     print(f"MNIST test accuracy {evaluation.accuracy:.4%} after {seconds / 60:.1f} min of training; "
           f"{drawn['accuracy']:.2%} when redrawn on a canvas and preprocessed")
+    writer_card = None
+    if writers:
+        writer_card = {**writers.card(args.data_dir), "accuracy": evaluate_writers(model, writers)}
+        print("Writer-disjoint accuracy: " + ", ".join(f"{name} {result['accuracy']:.2%}"
+                                                      for name, result in writer_card["accuracy"].items()))
     write_report(out.with_name(out.stem + "_report.png"), evaluation, mnist, model)
     card = write_model_card(
         out.with_suffix(".json"), config=config, mnist=mnist, objects=objects, evaluation=evaluation, drawn=drawn,
         calibration=calibration, seconds=seconds, command=command(), model_file=out, export=export,
+        writers=writer_card,
     )
     print(f"Saved {out} ({card['model_bytes'] / 1e6:.1f} MB) and its model card")
 

@@ -20,6 +20,7 @@ from recognizer.training.augment import Augmentation
 from recognizer.training.data import Mnist
 from recognizer.training.negatives import TRAINING_FONTS, negative_examples
 from recognizer.training.styles import flagged_ones, pen_sevens
+from recognizer.training.writer_mixture import LookNegatives, WriterSplits, digit_inputs, mixed
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class TrainingConfig:
     pen_seven_examples: int = 2500  # and pen-drawn 7s, the other side of that boundary
     seed: int = 20261122
     augmentation: Augmentation = field(default_factory=Augmentation)
+    # with --data-dir: the writer sets (writer_mixture.py), their look's negatives per digit,
+    # how often each set is repeated per epoch, and whether CVL valid is learnt as well
+    look_negatives: LookNegatives = field(default_factory=lambda: LookNegatives(0.15, 0.05))
+    writer_set_repeats: dict[str, int] = field(default_factory=dict)
+    learn_cvl_valid: bool = False
 
 
 def as_model_input(images: np.ndarray) -> np.ndarray:
@@ -82,8 +88,11 @@ class TrainingSet:
     y_held_out: np.ndarray
 
     @classmethod
-    def build(cls, mnist: Mnist, objects: Mnist, config: TrainingConfig) -> TrainingSet:
-        """The held-out part is made from other digits, objects and seeds than the fit part."""
+    def build(cls, mnist: Mnist, objects: Mnist, config: TrainingConfig,
+              writers: WriterSplits | None = None) -> TrainingSet:
+        """The held-out part is made from other digits, objects and seeds than the fit part;
+        with `writers`, their training splits join the fit part and their writer-disjoint
+        validation splits the held-out part, each set with negatives in its own look."""
         split = len(mnist.x_train) - config.validation_size
         object_split = len(objects.x_train) - config.validation_size
         parts = [
@@ -92,6 +101,11 @@ class TrainingSet:
             cls._part(mnist.x_train[split:], mnist.y_train[split:], objects.x_train[object_split:], 10, config,
                       config.seed + 1),
         ]
+        if writers is not None:
+            shares = config.look_negatives
+            parts[0] = concatenated(parts[0], mixed(writers.trained, shares, config.seed + 2,
+                                                    config.writer_set_repeats))
+            parts[1] = concatenated(parts[1], mixed(writers.validation, shares, config.seed + 3, {}))
         return cls(*parts[0], *parts[1])
 
     @staticmethod
@@ -107,6 +121,10 @@ class TrainingSet:
         return (np.concatenate([digits, ones, sevens, negatives]),
                 np.concatenate([labels, np.full(len(ones), 1, labels.dtype), np.full(len(sevens), 7, labels.dtype),
                                 negative_labels]))
+
+
+def concatenated(*parts: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
 
 
 def train(data: TrainingSet, config: TrainingConfig) -> tuple[keras.Model, float]:
@@ -192,6 +210,13 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Eval
     )
 
 
+def evaluate_writers(model: keras.Model, writers: WriterSplits) -> dict[str, dict]:
+    """Each writer-disjoint validation set and each never-trained set, through the user-input
+    preprocessing: accuracy (argmax of the 12 classes) and per-digit accuracy."""
+    return {data.source: evaluate(model, *digit_inputs(data)).summary()
+            for data in writers.validation + writers.never_trained}
+
+
 def evaluate_drawn(model: keras.Model, mnist: Mnist, count: int = 2000, seed: int = 0) -> dict:
     """Accuracy on MNIST test digits redrawn dark on a 280x280 canvas and sent through the full
     preprocessing, i.e. the path every user input takes."""
@@ -238,7 +263,7 @@ def write_report(path: Path, evaluation: Evaluation, mnist: Mnist, model: keras.
 
 def write_model_card(
     path: Path, *, config: TrainingConfig, mnist: Mnist, objects: Mnist, evaluation: Evaluation, drawn: dict,
-    calibration: dict, seconds: float, command: str, model_file: Path, export: dict,
+    calibration: dict, seconds: float, command: str, model_file: Path, export: dict, writers: dict | None = None,
 ) -> dict:
     """The JSON next to the model: data, metrics, versions, preprocessing and the exact command."""
     import tensorflow as tf
@@ -266,6 +291,7 @@ def write_model_card(
                                      "sha256_of_decoded_x_train": objects.fingerprint()["x_train"]},
             "added_digit_styles": "recognizer/training/styles.py: MNIST training 1s redrawn as pen strokes with a flag "
                                   "(and a foot); pen-drawn 7s",
+            "writer_sets": writers or "none: MNIST only (train.py without --data-dir)",
         },
         "classes": list(CLASS_NAMES),
         "training": {k: v for k, v in asdict(config).items() if k != "augmentation"},

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recognizer.model import sha256_of
 from recognizer.preprocess import mnist_like_inputs
 from recognizer.training import writer_sets
 from recognizer.training.writer_sets import Handwriting, look_negatives
@@ -46,7 +47,7 @@ class WriterSplits:
         files = sorted({path for data in every for path in data.files})
         return {
             "data_dir": str(data_dir),
-            "sha256": {str(path.relative_to(data_dir)): writer_sets.sha256_of(path) for path in files},
+            "sha256": {str(path.relative_to(data_dir)): sha256_of(path) for path in files},
             "trained": {data.source: counts(data) for data in self.trained},
             "validation_writer_disjoint": {data.source: counts(data) for data in self.validation},
             "never_trained": {data.source: counts(data) for data in self.never_trained},

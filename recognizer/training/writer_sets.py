@@ -19,7 +19,6 @@ evaluated.
 from __future__ import annotations
 
 import csv
-import hashlib
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -293,11 +292,3 @@ def usps_train(data_dir: Path = SHARED_DATA) -> Handwriting:
 
 def optdigits_train(data_dir: Path = SHARED_DATA) -> Handwriting:
     return bitmaps("optdigits", optdigits, data_dir / "optdigits" / "optdigits-orig.tra", OPTDIGITS_LOOK)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()

@@ -100,3 +100,35 @@ def test_negatives_come_in_the_sets_own_look(splits):
     assert all(p.shape == (280, 280, 4) and p[..., :3].max() == 0 for p in pictures)  # canvas strokes, ink in alpha
     several = [mnist_like_input(p) for p in pictures[3:]]
     assert all(s is not None for s in several)
+
+
+def tiny_set(source: str, split: str, count: int = 30) -> writer_sets.Handwriting:
+    """`count` little CVL-like bitmaps of circles and bars (0s and 1s), all labels 0-9 cycled."""
+    rng = np.random.default_rng(len(source) + count)
+    items = []
+    for number in range(count):
+        mask = np.zeros((280, 280), np.uint8)
+        if number % 2:
+            cv2.line(mask, (140, 60), (150, 220), 255, 16)
+        else:
+            cv2.circle(mask, (140, 140), int(rng.integers(50, 90)), 255, 16)
+        items.append(255 - cv2.resize(mask, (28, 28), interpolation=cv2.INTER_AREA))
+    return writer_sets.Handwriting(source, tuple(items), np.arange(count) % 10, np.full(count, "w1"),
+                                   np.full(count, split), CVL_LOOK, ())
+
+
+def test_training_set_adds_learnt_writers_to_fit_and_validation_writers_to_held_out(mnist, fashion):
+    from recognizer.training.trainer import TrainingConfig, TrainingSet
+    from recognizer.training.writer_mixture import LookNegatives
+
+    config = TrainingConfig(validation_size=100, not_a_digit_examples=20, several_digits_examples=10,
+                            object_photo_examples=10, flagged_one_examples=10, pen_seven_examples=10,
+                            look_negatives=LookNegatives(0.5, 0.5), writer_set_repeats={"CVL": 2})
+    small = type(mnist)(mnist.x_train[:600], mnist.y_train[:600], mnist.x_test, mnist.y_test, "slice")
+    plain = TrainingSet.build(small, fashion, config)
+    writers = WriterSplits((tiny_set("CVL train", "train"),), (tiny_set("Swiss valid", "valid", 20),), ())
+    mixed = TrainingSet.build(small, fashion, config, writers)
+    assert len(mixed.x_fit) == len(plain.x_fit) + 2 * (30 + 15 + 15)  # digits and both negatives, twice
+    assert len(mixed.x_held_out) == len(plain.x_held_out) + 20 + 10 + 10
+    added = mixed.y_fit[len(plain.y_fit) :]
+    assert (np.bincount(added, minlength=12) == [6] * 10 + [30, 30]).all()
