@@ -61,6 +61,8 @@ def parse_args() -> argparse.Namespace:
                         "in it too (MNIST from its mnist/ unless --data is given)")
     parser.add_argument("--learn-cvl-valid", action="store_true", help="with --data-dir, learn CVL's validation "
                         "writers too (once settings are chosen)")
+    parser.add_argument("--init", type=Path, help="start from this model's weights instead of fresh ones "
+                        "(a warm start; the model card names it and its checksum)")
     parser.add_argument("--out", type=Path, help=f"model file to write (default: {DEFAULT_MODEL_PATH}, or a new "
                         "personal model in the data directory with --fine-tune)")
     parser.add_argument("--epochs", type=int, help="passes over the data (default: "
@@ -91,7 +93,7 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     data = TrainingSet.build(mnist, objects, config, writers)
     print(f"{len(data.x_fit)} training images (MNIST, flagged 1s, objects, generated pictures that are not "
           f"one digit{', writer sets' if writers else ''}), {len(data.x_held_out)} held out", flush=True)
-    model, seconds = train(data, config)
+    model, seconds = train(data, config, args.init)
     calibration = calibrate(model, data, mnist)
     print(f"Temperature {calibration['temperature']}: MNIST test ECE {calibration['ece_mnist_test']}")
     export = save_for_serving(model, out, mnist.x_test, MNIST_TEST)
@@ -109,7 +111,7 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     card = write_model_card(
         out.with_suffix(".json"), config=config, mnist=mnist, objects=objects, evaluation=evaluation, drawn=drawn,
         calibration=calibration, seconds=seconds, command=command(), model_file=out, export=export,
-        writers=writer_card,
+        writers=writer_card, initial_model=args.init,
     )
     print(f"Saved {out} ({card['model_bytes'] / 1e6:.1f} MB) and its model card")
 
