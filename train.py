@@ -22,7 +22,7 @@ from pathlib import Path
 
 import keras
 
-from recognizer.model import DEFAULT_MODEL_PATH
+from recognizer.model import DEFAULT_MODEL_PATH, sha256_of
 from recognizer.store.personal_models import personal_model_path
 from recognizer.training.data import load_fashion_mnist, load_mnist
 from recognizer.training.export import export_saved_model, save_for_serving
@@ -88,6 +88,7 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     mnist = load_mnist(args.data or (args.data_dir / "mnist" if args.data_dir else None))
     print(f"MNIST from {mnist.source}: {len(mnist.x_train)} train, {len(mnist.x_test)} test")
     writers = WriterSplits.read(args.data_dir, config.learn_cvl_valid) if args.data_dir else None
+    initial = None if args.init is None else {"file": str(args.init), "sha256": sha256_of(args.init)}
 
     objects = load_fashion_mnist(args.objects)
     data = TrainingSet.build(mnist, objects, config, writers)
@@ -111,7 +112,7 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     card = write_model_card(
         out.with_suffix(".json"), config=config, mnist=mnist, objects=objects, evaluation=evaluation, drawn=drawn,
         calibration=calibration, seconds=seconds, command=command(), model_file=out, export=export,
-        writers=writer_card, initial_model=args.init,
+        writers=writer_card, initial_weights=initial,
     )
     print(f"Saved {out} ({card['model_bytes'] / 1e6:.1f} MB) and its model card")
 

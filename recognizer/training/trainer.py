@@ -14,7 +14,7 @@ import numpy as np
 
 from recognizer.calibration import expected_calibration_error, fit_temperature, logits_of, set_temperature, softmax
 from recognizer.keras_model import KerasModel, build_model
-from recognizer.model import CLASS_NAMES, DIGITS, NUM_CLASSES, sha256_of
+from recognizer.model import CLASS_NAMES, DIGITS, NUM_CLASSES
 from recognizer.preprocess import PREPROCESSING_VERSION
 from recognizer.training.augment import Augmentation
 from recognizer.training.data import Mnist
@@ -42,7 +42,7 @@ class TrainingConfig:
     # with --data-dir: the writer sets (writer_mixture.py), their look's negatives per digit,
     # how often each set is repeated per epoch, and whether CVL valid is learnt as well
     look_negatives: LookNegatives = field(default_factory=lambda: LookNegatives(0.15, 0.05))
-    writer_set_repeats: dict[str, int] = field(default_factory=dict)
+    writer_set_repeats: dict[str, int] = field(default_factory=lambda: {"CVL": 2})
     learn_cvl_valid: bool = False
     # with --init: start from a trained model's weights, at a gentler peak learning rate
     warm_start_peak_learning_rate: float = 5e-4
@@ -272,7 +272,7 @@ def write_report(path: Path, evaluation: Evaluation, mnist: Mnist, model: keras.
 def write_model_card(
     path: Path, *, config: TrainingConfig, mnist: Mnist, objects: Mnist, evaluation: Evaluation, drawn: dict,
     calibration: dict, seconds: float, command: str, model_file: Path, export: dict, writers: dict | None = None,
-    initial_model: Path | None = None,
+    initial_weights: dict | None = None,
 ) -> dict:
     """The JSON next to the model: data, metrics, versions, preprocessing and the exact command."""
     import tensorflow as tf
@@ -304,8 +304,7 @@ def write_model_card(
         },
         "classes": list(CLASS_NAMES),
         "training": {k: v for k, v in asdict(config).items() if k != "augmentation"},
-        "initial_weights": "fresh" if initial_model is None else {"file": str(initial_model),
-                                                                   "sha256": sha256_of(initial_model)},
+        "initial_weights": initial_weights or "fresh",
         "augmentation": config.augmentation.describe(),
         "preprocessing_version": PREPROCESSING_VERSION,
         "input_contract": "(N, 28, 28, 1) float32 in [0, 1], white ink on black, MNIST-normalized",
