@@ -135,9 +135,11 @@ def train(data: TrainingSet, config: TrainingConfig, initial: Path | None = None
     decay; returns (model, s)."""
     keras.utils.set_random_seed(config.seed)
     batches = AugmentedBatches(data.x_fit, data.y_fit, config)
-    peak = config.peak_learning_rate if initial is None else config.warm_start_peak_learning_rate
+    peak, warmup = (config.peak_learning_rate, len(batches) // 2) if initial is None else (
+        config.warm_start_peak_learning_rate, len(batches) // 20)  # trained weights need no long warm-up
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=config.epochs * len(batches), warmup_target=peak, warmup_steps=len(batches) // 2,
+        0.0, decay_steps=config.epochs * len(batches) - (0 if initial is None else warmup), warmup_target=peak,
+        warmup_steps=warmup,
     )
     if initial is None:
         model = build_model()
