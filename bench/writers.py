@@ -11,7 +11,7 @@ Sets: CVL valid (60 writers), Swiss valid (4 writers), pendigits' held-out write
 for the final figure only.
 Targets: CVL test >= 98.5% (moonshot 99.0%), Swiss valid >= 99.0%, held-out pendigits writers
 >= 99.0%, DigiLeTs >= 99.5%.
-Usage: python bench/writers.py [--model PATH] [--test] [--limit N] [--negatives N]
+Usage: python bench/writers.py [--model PATH] [--test] [--skip SET...] [--limit N] [--negatives N]
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from recognizer.verdict import ANSWERED, Status
 
 CHUNK = 256
 NEGATIVES_SEED = 7  # training uses other seeds
+SETS = ("CVL valid", "Swiss valid", "pendigits valid", "DigiLeTs test")
 TARGETS = {"CVL test": 0.985, "Swiss valid": 0.99, "pendigits valid": 0.99, "DigiLeTs test": 0.995}
 
 
@@ -86,16 +87,19 @@ def main() -> None:
     parser.add_argument("--test", action="store_true", help="also CVL test: the final figure, not for tuning")
     parser.add_argument("--limit", type=int, help="at most this many digits per set")
     parser.add_argument("--negatives", type=int, default=400, help="pictures that are not one digit per look")
+    parser.add_argument("--skip", nargs="*", default=[], choices=SETS, help="sets to leave out (e.g. CVL valid when "
+                        "the model learnt it)")
     args = parser.parse_args()
     recognizer = Recognizer.load(args.model)
     print(f"model {args.model}")
+    names = [name for name in (["CVL test"] if args.test else []) + list(SETS) if name not in args.skip]
     cvl = writer_sets.cvl()
-    sets = [cvl.split("valid"), writer_sets.swiss().split("valid"), writer_sets.pendigits_writers().split("valid"),
-            writer_sets.digilets().split("test")]
-    if args.test:
-        sets.insert(0, cvl.split("test"))
-    for data in sets:
-        report(recognizer, subset(data, args.limit), args.negatives)
+    readers = {"CVL test": lambda: cvl.split("test"), "CVL valid": lambda: cvl.split("valid"),
+               "Swiss valid": lambda: writer_sets.swiss().split("valid"),
+               "pendigits valid": lambda: writer_sets.pendigits_writers().split("valid"),
+               "DigiLeTs test": lambda: writer_sets.digilets().split("test")}
+    for name in names:
+        report(recognizer, subset(readers[name](), args.limit), args.negatives)
 
 
 if __name__ == "__main__":
