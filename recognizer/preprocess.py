@@ -105,12 +105,13 @@ def preprocess(image: np.ndarray) -> Preprocessed:
     breaks what the first pass assumes: that most of the picture is paper. There the ink would be
     mistaken for paper, and a cut-off digit would be fitted and centred wrongly. So when the first
     pass finds nothing, or a digit that reaches the edge, the picture is read again with paper of
-    its own edge colour added around it, keeping track of the original frame.
+    its own edge colour added around it, keeping track of the original frame. A transparent
+    drawing needs no second pass: its alpha channel tells ink from paper wherever the ink is.
     """
     given_shape = image.shape[:2]
     image = to_working_size(image)
     first = preprocess_in_frame(image, 0, given_shape)
-    if first.measurements is not None and not first.measurements.touches_edge:
+    if (first.measurements is not None and not first.measurements.touches_edge) or ink_in_alpha(image):
         return first
     padded = preprocess_in_frame(image, round(PAPER_MARGIN * max(image.shape[:2])), given_shape)
     return padded if padded.model_input is not None or first.model_input is None else first
@@ -249,11 +250,9 @@ def extract_ink(image: np.ndarray, paper_at_corner: bool = False) -> tuple[np.nd
     darker in red than in overall brightness). `paper_at_corner` says the paper is known (it was
     added around the picture): then the ink is whatever way the picture departs from it.
     """
-    if image.ndim == 3 and image.shape[2] == 4:
-        alpha = image[..., 3]
-        if np.mean(alpha > 127) < 0.5:
-            return alpha.astype(np.float32) / 255, "from transparency"
-        image = display_copy(image)
+    if ink_in_alpha(image):
+        return image[..., 3].astype(np.float32) / 255, "from transparency"
+    image = display_copy(image)
     colour = image.astype(np.float32) / 255
     grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY) if colour.ndim == 3 else colour
     light_on_dark = bool(grey.mean() > grey[0, 0]) if paper_at_corner else is_light_on_dark(grey)
@@ -263,6 +262,12 @@ def extract_ink(image: np.ndarray, paper_at_corner: bool = False) -> tuple[np.nd
     if ink.ndim == 3:
         ink = ink.max(axis=2)
     return ink, "light strokes on dark" if light_on_dark else "dark strokes on light"
+
+
+def ink_in_alpha(image: np.ndarray) -> bool:
+    """Whether the picture is a drawing on a transparent background: mostly see-through pixels,
+    the strokes opaque (an opaque RGBA picture is judged by its colours instead)."""
+    return image.ndim == 3 and image.shape[2] == 4 and bool(np.mean(image[..., 3] > 127) < 0.5)
 
 
 def is_light_on_dark(grey: np.ndarray) -> bool:
