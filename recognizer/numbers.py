@@ -337,7 +337,7 @@ def judge_number(digits: tuple[ReadDigit, ...], texts: tuple[str, ...], shown: n
     rejected = [d for d in digits if d.status not in ANSWERED]
     unsure = [d for d in digits if d.status == Status.UNSURE]
     if rejected:
-        where = ", ".join(place(d, len(texts)) for d in rejected)
+        where = ", ".join(place(d, len(texts), "mark") for d in rejected)
         status, message = NumberStatus.NOT_DIGIT, (f"Not read as a number: {where} does not look like one digit "
                                                    f"(shown as ?). Read so far: {text}.")
     elif unsure:
@@ -348,8 +348,8 @@ def judge_number(digits: tuple[ReadDigit, ...], texts: tuple[str, ...], shown: n
     return NumberReading(digits, texts, status, confidence, message, shown)
 
 
-def place(digit: ReadDigit, line_count: int) -> str:
-    """"the 3rd digit" (", line 2" when there are several lines), counted from 1."""
+def place(digit: ReadDigit, line_count: int, noun: str = "digit") -> str:
+    """"the 3rd digit" (" of line 2" when there are several lines), counted from 1."""
     number = digit.position + 1
     suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10 if number not in (11, 12, 13) else 0, "th")
-    return f"the {number}{suffix} mark" + (f" of line {digit.line + 1}" if line_count > 1 else "")
+    return f"the {number}{suffix} {noun}" + (f" of line {digit.line + 1}" if line_count > 1 else "")
