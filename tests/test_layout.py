@@ -51,3 +51,10 @@ def test_the_app_answers_an_upload_without_tensorflow(tmp_path):
             "app = AppTest.from_file('app.py', default_timeout=120).run()\n"
             "assert prediction(upload(app, ('seven.png', png(written(7))))) == '7'")
     assert modules_loaded_by(code, FRAMEWORKS) == []
+
+
+def test_no_bench_script_shadows_a_standard_module() -> None:
+    """`python bench/x.py` puts bench/ first on the import path: a bench/numbers.py once
+    replaced the standard `numbers` module and broke every bench at `import numpy`."""
+    shadowing = {path.stem for path in (ROOT / "bench").glob("*.py")} & sys.stdlib_module_names
+    assert not shadowing, shadowing

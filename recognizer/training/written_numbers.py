@@ -1,6 +1,6 @@
 """Pictures of written numbers made from real single digits, the way people write them.
 
-The benchmark (`bench/numbers.py`) and the tests read these through `Recognizer.read_number`,
+The benchmark (`bench/number_reading.py`) and the tests read these through `Recognizer.read_number`,
 so the digits must be ones the model never trained on (MNIST test, CVL test, pendigits writers
 it never saw, real photos). Each number gets a random digit height, gaps of one kind (apart,
 touching, overlapping), baseline drift, a slope of the whole line and an italic slant.

@@ -12,7 +12,7 @@ and speed. Prints, in one run:
 Targets: 4-digit numbers right as a whole >= 97% with digits apart and >= 90% touching; a digit
 lost or invented in <= 1% of numbers; 12 MP photo <= 1 s; drawn 4-digit number <= 30 ms.
 
-    .venv/bin/python bench/numbers.py [--numbers 200]
+    .venv/bin/python bench/number_reading.py [--numbers 200]
 """
 
 from __future__ import annotations
