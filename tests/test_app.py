@@ -41,20 +41,25 @@ def ambiguous(recognizer) -> np.ndarray:
     pytest.fail("no blend of two digits leaves the model unsure")
 
 
-@pytest.fixture
-def local_server(tmp_path, monkeypatch) -> Iterator[None]:
-    """A server bound to localhost without sign-in (the project's config), with its own empty
-    samples folder (the store is cached per process: cleared)."""
+def served_on(address: str, data_dir, monkeypatch) -> Iterator[None]:
+    """A server bound to `address`, with its own empty samples folder (the store is cached per
+    process: cleared); the address goes back afterwards."""
     import streamlit as st
     from streamlit import config
 
-    monkeypatch.setenv("DIGIT_LENS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DIGIT_LENS_DATA_DIR", str(data_dir))
     monkeypatch.delenv("DIGIT_LENS_DATABASE_URL", raising=False)
-    address = config.get_option("server.address")
-    config.set_option("server.address", "localhost")
+    before = config.get_option("server.address")
+    config.set_option("server.address", address)
     st.cache_resource.clear()
     yield
-    config.set_option("server.address", address)
+    config.set_option("server.address", before)
+
+
+@pytest.fixture
+def local_server(tmp_path, monkeypatch) -> Iterator[None]:
+    """A server bound to localhost without sign-in (the project's config)."""
+    yield from served_on("localhost", tmp_path, monkeypatch)
 
 
 @pytest.fixture

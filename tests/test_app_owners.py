@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from recognizer.store.owners import LOCAL, owner_from_claims
 from recognizer.store.sqlite_store import SQLiteStore
 from tests.conftest import ROOT
-from tests.test_app import png, upload, written
+from tests.test_app import png, served_on, upload, written
 
 ALICE = {"is_logged_in": True, "iss": "https://login.example.org", "sub": "alice-1", "name": "Alice",
          "email": "shared@example.org"}
@@ -23,16 +23,7 @@ BOB = {"is_logged_in": True, "iss": "https://login.example.org", "sub": "bob-2",
 @pytest.fixture
 def public_server(tmp_path, monkeypatch) -> Iterator[None]:
     """A server bound to every address, one data folder, sign-in by the test's `at.user`."""
-    import streamlit as st
-    from streamlit import config
-
-    monkeypatch.setenv("DIGIT_LENS_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DIGIT_LENS_DATABASE_URL", raising=False)
-    address = config.get_option("server.address")
-    config.set_option("server.address", "0.0.0.0")
-    st.cache_resource.clear()
-    yield
-    config.set_option("server.address", address)
+    yield from served_on("0.0.0.0", tmp_path, monkeypatch)
 
 
 def session(user: dict) -> AppTest:
