@@ -5,6 +5,7 @@ the steps side by side without overlap and every class labelled on the chart."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,6 +33,7 @@ from tests.conftest import ROOT, require, require_shared
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_expect = pytest.importorskip("playwright.sync_api").expect
+PlaywrightTimeoutError = pytest.importorskip("playwright.sync_api").TimeoutError
 SCREENSHOTS = ROOT / "artifacts"
 TRAINING_SAMPLES = 12  # enough to train a personal model (the app asks for 10)
 
@@ -229,16 +231,29 @@ def test_my_samples_delete_undo_export_import(page, data_dir):
     playwright_expect(page.get_by_role("button", name="Undo delete")).to_have_count(0, timeout=20_000)
     assert samples_kept(data_dir) == before
 
-    page.wait_for_timeout(1000)  # the rerun after Undo has replaced the buttons
-    with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name="Export all").click()
-    archive = download.value.path()
+    archive = export_all(page)
     page.locator(".st-key-import input[type=file]").set_input_files(
         files=[{"name": "mine.zip", "mimeType": "application/zip", "buffer": archive.read_bytes()}])
     playwright_expect(page.get_by_text(f"Imported {before} samples")).to_be_visible(timeout=60_000)
     assert samples_kept(data_dir) == 2 * before
     assert_page_sound(page)
     delete_imported(data_dir, before)
+
+
+def export_all(page) -> Path:
+    """Click "Export all" once the page has finished its rerun, and return the downloaded zip.
+
+    A rerun (after Undo delete) replaces the page's buttons; a click that lands on the old one
+    while it is being replaced starts nothing, so one more try follows if no download starts."""
+    for _ in range(2):
+        page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=60_000)
+        try:
+            with page.expect_download(timeout=30_000) as download:
+                page.get_by_role("button", name="Export all").click()
+            return download.value.path()
+        except PlaywrightTimeoutError:
+            continue
+    pytest.fail("Export all started no download")
 
 
 def delete_imported(data_dir, count: int) -> None:
