@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from app_resources import kept_store, load_recognizer
 from recognizer import InputError, Recognition, Recognizer, Status
 from recognizer.decode import MAX_FILE_BYTES, ImageSource
 from recognizer.display import boxes_on_picture, pixel_grid, square_tile, thumbnail_data_uri
 from recognizer.model import CLASS_NAMES, DEFAULT_MODEL_PATH
 from recognizer.numbers import NumberReading, NumberStatus
-from recognizer.store.backends import open_store
 from recognizer.store.interface import Store
 from recognizer.store.owners import LOCAL, Owner, keeper_of_samples
 from recognizer.store.samples import Sample
@@ -45,7 +45,7 @@ TEXT_COLOUR = "#31333f"  # Streamlit's text colour: the chart's labels read like
 # The canvas shows its own small toolbar above itself on hover: room for it, so it covers nothing.
 CANVAS_TOOLBAR_ROOM = "<style>.st-key-canvas { margin-top: 2.75rem; }</style>"
 UPLOAD_HELP = (f"One digit per picture: PNG, JPEG, WebP, BMP, TIFF, GIF or HEIC, up to "
-               f"{MAX_FILE_BYTES // 2**20} MB each. A larger file is marked with a red “!” and not uploaded.")
+               f"{MAX_FILE_BYTES // 2**20} MB each. A file over 100 MB is not even sent: it is marked with a red “!”.")
 ABOUT = """
 A network trained on MNIST scores 99% there and often fails on your own digits, because MNIST
 digits are all alike in ways your picture is not: white ink on black, strokes about 2-3 pixels
@@ -58,12 +58,6 @@ shows every stage, ending with the 784 pixels the model actually receives.
 """
 
 
-@st.cache_resource(show_spinner="Loading the model…")
-def load_recognizer(path: str) -> Recognizer:
-    """One recognizer per model file and server process, shared by every session (thread-safe)."""
-    return Recognizer.load(path)
-
-
 @st.cache_resource
 def prepare_charts_meanwhile() -> threading.Thread:
     """pandas and Altair take 1-2 s to import, and Altair's first chart ~0.2 s more; only answers
@@ -72,13 +66,6 @@ def prepare_charts_meanwhile() -> threading.Thread:
     thread = threading.Thread(target=lambda: probability_chart_spec((1.0,) * len(CLASS_NAMES)).to_dict(), daemon=True)
     thread.start()
     return thread
-
-
-@st.cache_resource
-def kept_store() -> Store:
-    """The store of kept samples (SQLite under $DIGIT_LENS_DATA_DIR, or PostgreSQL when
-    $DIGIT_LENS_DATABASE_URL is set), shared by every session: each call names its owner."""
-    return open_store()
 
 
 def sign_in_configured() -> bool:

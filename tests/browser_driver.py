@@ -1,4 +1,4 @@
-"""Drive the real app in Debian's Chromium: start `streamlit run app.py`, draw pen strokes.
+"""Drive the real app in Debian's Chromium: start `streamlit run serve.py`, draw pen strokes.
 
 Shared by the browser tests and `bench/browser_latency.py`, so both exercise the same path.
 """
@@ -125,11 +125,11 @@ def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float) -> No
 @contextmanager
 def running_app(timeout: float = 120, *, port: int | None = None, options: tuple[str, ...] = (),
                 environment: dict[str, str] | None = None, host: str = "127.0.0.1") -> Iterator[str]:
-    """`streamlit run app.py` on a free port (or `port`), with extra command-line `options` and
+    """`streamlit run serve.py` (the app) on a free port (or `port`), with extra command-line `options` and
     environment variables; yields its URL on `host` and stops it afterwards."""
     port = port or free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false", *options],
         cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONPATH": str(ROOT), **(environment or {})},

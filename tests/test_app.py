@@ -122,6 +122,12 @@ def test_broken_upload_shows_a_friendly_error(app):
     assert any("not an image" in error.value for error in app.error)
 
 
+def test_upload_over_the_size_limit_is_explained_in_words(app):
+    """A 31 MB file passes Streamlit's own limit and is turned away by the page, saying why."""
+    upload(app, ("camera-raw.png", b"\x89PNG\r\n\x1a\n" + bytes(31 * 2**20)))
+    assert any("the limit is 30 MB" in error.value for error in app.error)
+
+
 def test_many_files_give_a_table_with_errors_and_safe_names(app):
     hostile_name = "<img src=x onerror=alert(1)>.png"
     upload(app, ("one.png", png(written(1))), ("broken.png", b"nope"), (hostile_name, png(written(4))))

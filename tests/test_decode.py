@@ -179,8 +179,9 @@ def test_an_array_is_passed_through_unchanged_when_already_uint8():
     assert load_image(canvas) is canvas
 
 
-def test_streamlit_upload_limit_matches_the_input_gate():
-    """Streamlit refuses bigger uploads itself (in MB of 2**20 bytes), so its limit and ours must agree."""
+def test_streamlit_lets_files_over_our_limit_reach_the_page():
+    """Streamlit refuses bigger uploads in the browser with a bare red "!" (its limit in MB of
+    2**20 bytes): it must let files somewhat over ours through, so the page can say why."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 2**20 == MAX_FILE_BYTES
+    assert config["server"]["maxUploadSize"] * 2**20 >= 3 * MAX_FILE_BYTES
     assert config["browser"]["gatherUsageStats"] is False

@@ -27,7 +27,7 @@ def free_port() -> int:
 def test_readme_opens_with_the_two_set_up_commands():
     head = README.split("---", 1)[0]
     assert len(re.findall(r"```bash\n", head)) == 2
-    assert "streamlit run app.py" in COMMANDS[0]
+    assert "streamlit run serve.py" in COMMANDS[0]
     assert "pytest" in COMMANDS[1]
 
 
