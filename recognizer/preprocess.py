@@ -267,7 +267,7 @@ def extract_ink(image: np.ndarray, paper_at_corner: bool = False) -> tuple[np.nd
 def ink_in_alpha(image: np.ndarray) -> bool:
     """Whether the picture is a drawing on a transparent background: mostly see-through pixels,
     the strokes opaque (an opaque RGBA picture is judged by its colours instead)."""
-    return image.ndim == 3 and image.shape[2] == 4 and bool(np.mean(image[..., 3] > 127) < 0.5)
+    return image.ndim == 3 and image.shape[2] == 4 and 2 * np.count_nonzero(image[..., 3] > 127) < image[..., 3].size
 
 
 def is_light_on_dark(grey: np.ndarray) -> bool:
@@ -284,7 +284,7 @@ def is_light_on_dark(grey: np.ndarray) -> bool:
     small = (small * 255).astype(np.uint8)
     window = 2 * (max(small.shape) // 8) + 1  # wider than strokes, narrower than shading
     difference = small.astype(np.int16) - cv2.medianBlur(small, window)
-    noise = 1.4826 * float(np.median(np.abs(difference)))
+    noise = 1.4826 * median_of(np.abs(difference))
     clearly = max(8.0, 4 * noise)
     return bool(np.count_nonzero(difference > clearly) > np.count_nonzero(difference < -clearly))
 
@@ -343,7 +343,9 @@ def find_digit(marks: Marks | None, frame: Frame) -> FoundDigit | None:
     set_aside = set(np.flatnonzero(area >= 0.05 * area[main]).tolist()) - members
     digit_sized = [label for label in set_aside if not marks.touches_edge[label]
                    and area[label] >= 0.15 * area[main] and boxes[label, 3] >= 0.5 * box[3]]
-    mask = np.isin(marks.labels, list(members))
+    kept = np.zeros(len(area), bool)
+    kept[list(members)] = True
+    mask = kept[marks.labels]  # a lookup per pixel: 5x faster than np.isin
     return FoundDigit(mask, tuple(int(v) for v in box), len(set_aside), len(digit_sized))
 
 
@@ -357,8 +359,8 @@ def segment_ink(ink: np.ndarray, frame: Frame) -> Marks | None:
     """
     ink = cv2.GaussianBlur(ink, (0, 0), 1.0)
     sample = ink[::2, ::2]  # statistics of the paper need no more; halves the cost
-    median = float(np.median(sample))
-    noise = 1.4826 * float(np.median(np.abs(sample - median)))
+    median = median_of(sample)
+    noise = 1.4826 * median_of(np.abs(sample - median))
     if float(np.percentile(sample, 99.9)) - median < max(MIN_INK_CONTRAST, 8 * noise):
         return None  # nothing stands out from the paper (blank, or one uniform colour)
     otsu, _ = cv2.threshold((ink * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -409,7 +411,8 @@ def remove_ruled_lines(binary: np.ndarray) -> np.ndarray:
     kept = binary.copy()
     across = (((round(0.8 * width), 1), cv2.CC_STAT_HEIGHT), ((1, round(0.8 * height)), cv2.CC_STAT_WIDTH))
     for axis, (kernel_shape, thickness_stat) in enumerate(across):
-        if max(kernel_shape) < 20 or binary.sum(axis=1 - axis).max() < max(kernel_shape):
+        if max(kernel_shape) < 20 or int(cv2.reduce(binary, 1 - axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max()) < max(
+                kernel_shape):
             continue  # no row (column) holds that much ink: no rule, skip the costly opening
         runs = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel_shape))
         count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
@@ -437,7 +440,9 @@ def union_box(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def mask_overview(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Kept marks white, the rest of the ink dimmed grey: shows what was set aside."""
-    return np.where(mask, np.maximum(ink, 0.9), ink * 0.35).astype(np.float32)
+    overview = ink * np.float32(0.35)
+    np.copyto(overview, np.maximum(ink, np.float32(0.9)), where=mask)
+    return overview
 
 
 def crop_to_digit(ink: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, float]:
@@ -461,7 +466,7 @@ def stroke_width_px(binary: np.ndarray) -> float:
     padded = np.pad(binary, 1)  # ink touching the edge still has an edge to measure from
     distance = cv2.distanceTransform(padded, cv2.DIST_L2, 3)
     ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (distance > 0)
-    return float(2 * np.median(distance[ridge]))
+    return 2 * median_of(distance[ridge])
 
 
 def normalize_stroke_width(crop: np.ndarray) -> tuple[np.ndarray, float]:
@@ -491,6 +496,20 @@ def drawn_stroke_width(mask: np.ndarray, box: tuple[int, int, int, int]) -> floa
     x, y, w, h = box
     scaled = fit_long_side(mask[y : y + h, x : x + w].astype(np.float32), BOX * STROKE_SCALE)
     return stroke_width_px((scaled >= 0.5).astype(np.uint8)) / (BOX * STROKE_SCALE)
+
+
+def median_of(values: np.ndarray) -> float:
+    """`np.median` of an array, the same value to the bit (the middle pair is averaged in the
+    array's own float type, or in float64 for integers), without its general-purpose overhead:
+    20-100 us a call, and a canvas drawing needs five."""
+    values = values.ravel()
+    middle = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, middle)[middle])
+    low, high = np.partition(values, (middle - 1, middle))[middle - 1 : middle + 1]
+    if np.issubdtype(values.dtype, np.integer):
+        return (float(low) + float(high)) / 2
+    return float((low + high) / values.dtype.type(2))
 
 
 def crop_to_ink(image: np.ndarray) -> np.ndarray:

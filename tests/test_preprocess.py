@@ -12,6 +12,7 @@ from recognizer.preprocess import (
     BOX,
     CANVAS,
     centre_by_mass,
+    median_of,
     mnist_like_input,
     mnist_like_inputs,
     preprocess,
@@ -161,3 +162,14 @@ def test_a_ballpoint_line_is_called_thin():
     picture = np.full((800, 800), 230, np.uint8)
     cv2.line(picture, (400, 100), (400, 700), 40, 5, cv2.LINE_AA)
     assert preprocess(picture).measurements.stroke_width < 0.035
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16, np.uint8])
+@pytest.mark.parametrize("size", [1, 2, 7, 140, 19600])
+def test_median_of_is_numpys_median_to_the_bit(dtype, size):
+    """The fast median must change no threshold: the shipped model was trained with np.median."""
+    rng = np.random.default_rng(size)
+    values = (rng.normal(0, 50, size) * (rng.random(size) < 0.3)).astype(dtype) if dtype in (np.int16, np.uint8) \
+        else (rng.random(size) ** 3).astype(dtype)
+    assert median_of(values) == float(np.median(values))
+    assert median_of(values.reshape(-1, 1)[::1]) == float(np.median(values))
