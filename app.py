@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
@@ -28,8 +28,12 @@ from recognizer.store.session_store import SessionStore
 from recognizer.training.jobs import FineTuneJob
 
 if TYPE_CHECKING:
-    import altair as alt
+    from collections.abc import Callable
 
+    import altair as alt
+    import numpy as np
+
+T = TypeVar("T")
 CANVAS_SIDE = 280
 NUMBER_CANVAS_WIDTH, NUMBER_CANVAS_HEIGHT = 700, 240  # room for a dozen digits in a row
 ONE_DIGIT, NUMBER = "One digit", "Number"
@@ -224,40 +228,43 @@ def upload_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
         st.info("Upload one or more photos, scans or drawings of a single digit each.")
         return
     pictures = [file.getvalue() for file in files]
+    names, file_ids = [file.name for file in files], [file.file_id for file in files]
     if st.session_state.get("mode") == NUMBER:
-        chosen = 0 if len(files) == 1 else st.selectbox("Picture to read", range(len(files)), key="number-chosen",
-                                                        format_func=lambda index: files[index].name)
-        number_ui(read_number_once(recognizer, files[chosen].file_id, pictures[chosen]), "upload", recognizer,
-                  owner, store)
+        readings = once_per_upload("number_readings", recognizer, file_ids,
+                                   lambda: [read_number_safely(recognizer, picture) for picture in pictures])
+        chosen = 0
+        if len(files) > 1:
+            results_table_ui(names, [r.picture for r in readings], [short_reading(r) for r in readings], {
+                "number": [r.text for r in readings], "status": [str(r.status) for r in readings],
+                "confidence": [f"{r.confidence:.0%}" for r in readings], "message": [r.message for r in readings]})
+            chosen = st.selectbox("Open a picture for its digits, steps and corrections", range(len(files)),
+                                  format_func=lambda index: f"{names[index]}: {short_reading(readings[index])}",
+                                  key="number-chosen")
+        number_ui(readings[chosen], "upload", recognizer, owner, store)
         return
-    results = recognized_uploads(recognizer, [file.file_id for file in files], pictures)
+    results = once_per_upload("upload_results", recognizer, file_ids, lambda: recognizer.recognize_many(pictures))
     if len(files) == 1:
         picture_ui(results[0], pictures[0], "upload", recognizer, owner, store)
         return
-    results_table_ui([file.name for file in files], results)
+    results_table_ui(names, [r.stages[0].image if r.stages else None for r in results],
+                     [short_answer(r) for r in results], {
+                         "digit": ["" if r.digit is None else r.digit for r in results],
+                         "status": [str(r.status) for r in results],
+                         "confidence": [f"{r.confidence:.0%}" for r in results],
+                         "message": [r.message for r in results]})
     chosen = st.selectbox("Open a picture for its steps, chart and correction", range(len(files)),
-                          format_func=lambda index: f"{files[index].name}: {short_answer(results[index])}",
+                          format_func=lambda index: f"{names[index]}: {short_answer(results[index])}",
                           key="upload-chosen")
     picture_ui(results[chosen], pictures[chosen], "upload", recognizer, owner, store)
 
 
-def recognized_uploads(recognizer: Recognizer, file_ids: list[str], pictures: list[bytes]) -> list[Recognition]:
-    """The uploads' results, recognized once per set of files and model (a click reruns the page)."""
+def once_per_upload(name: str, recognizer: Recognizer, file_ids: list[str], compute: Callable[[], T]) -> T:
+    """What `compute` makes of the uploads, once per set of files and model (a click reruns the page)."""
     memo_key = (recognizer.model.version, tuple(file_ids))
-    memo = st.session_state.get("upload_results")
+    memo = st.session_state.get(name)
     if memo is None or memo[0] != memo_key:
-        memo = (memo_key, recognizer.recognize_many(pictures))
-        st.session_state["upload_results"] = memo
-    return memo[1]
-
-
-def read_number_once(recognizer: Recognizer, file_id: str, picture: bytes) -> NumberReading:
-    """An upload read as a number once per file and model (every click reruns the page)."""
-    memo_key = (recognizer.model.version, file_id)
-    memo = st.session_state.get("number_reading")
-    if memo is None or memo[0] != memo_key:
-        memo = (memo_key, read_number_safely(recognizer, picture))
-        st.session_state["number_reading"] = memo
+        memo = (memo_key, compute())
+        st.session_state[name] = memo
     return memo[1]
 
 
@@ -470,26 +477,32 @@ def short_answer(result: Recognition) -> str:
     return f"{result.digit} ({result.confidence:.0%}{', not sure' if result.status == Status.UNSURE else ''})"
 
 
-def results_table_ui(names: list[str], results: list[Recognition]) -> None:
-    """One short row per file (fits a phone); broken files say so while the rest still work."""
+def short_reading(reading: NumberReading) -> str:
+    """A number's table row: its text (lines joined by " / ") and confidence, or what went wrong."""
+    if reading.status == NumberStatus.ERROR:
+        return "could not be read"
+    if reading.status in (NumberStatus.EMPTY, NumberStatus.NOT_DIGIT):
+        return "blank" if reading.status == NumberStatus.EMPTY else "no digits"
+    unsure = ", not sure" if reading.status == NumberStatus.UNSURE else ""
+    return f"{' / '.join(reading.line_texts)} ({reading.confidence:.0%}{unsure})"
+
+
+def results_table_ui(names: list[str], pictures: list[np.ndarray | None], answers: list[str],
+                     export: dict[str, list]) -> None:
+    """One short row per file (fits a phone), broken files saying so while the rest still work;
+    the CSV download has `export`'s columns after the file names."""
     import pandas as pd
 
     table = pd.DataFrame({
-        "picture": [thumbnail_data_uri(r.stages[0].image) if r.stages else "" for r in results],
+        "picture": ["" if picture is None else thumbnail_data_uri(picture) for picture in pictures],
         "file": names,
-        "answer": [short_answer(r) for r in results],
+        "answer": answers,
     })
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "picture": st.column_config.ImageColumn("picture", width="small"),
     })
-    export = pd.DataFrame({
-        "file": names,
-        "digit": ["" if r.digit is None else r.digit for r in results],
-        "status": [str(r.status) for r in results],
-        "confidence": [f"{r.confidence:.0%}" for r in results],
-        "message": [r.message for r in results],
-    })
-    st.download_button("Download results (CSV)", export.to_csv(index=False), "digit-lens-results.csv", "text/csv")
+    st.download_button("Download results (CSV)", pd.DataFrame({"file": names, **export}).to_csv(index=False),
+                       "digit-lens-results.csv", "text/csv")
 
 
 def my_samples_ui(owner: Owner, store: Store) -> None:

@@ -304,3 +304,18 @@ def test_a_broken_file_in_number_mode_is_explained(app):
     app.radio(key="mode").set_value("Number").run()
     upload(app, ("notes.png", b"%PDF-1.5 this is a document"))
     assert any("not an image" in error.value for error in app.error)
+
+
+def test_several_numbers_uploaded_give_a_table_and_each_opens(app, year, clear_digits):
+    """Number mode with many files reads them all: one table row each (a broken file says so),
+    and any one opens to its boxes, digits and corrections."""
+    other = png(written_line(spaced(number_of(clear_digits, "317", np.random.default_rng(31)), 20)))
+    app.radio(key="mode").set_value("Number").run()
+    upload(app, ("year.png", year[0]), ("broken.png", b"nope"), ("room.png", other))
+    table = app.dataframe[0].value
+    assert list(table["file"]) == ["year.png", "broken.png", "room.png"]
+    assert [answer.split(" (")[0] for answer in table["answer"]] == ["2024", "could not be read", "317"]
+    assert number_metric(app) == "2024"
+    app.selectbox(key="number-chosen").set_value(2).run()
+    assert not app.exception
+    assert number_metric(app) == "317"
