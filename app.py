@@ -48,6 +48,23 @@ WINNER_COLOUR, OTHER_COLOUR = "#c2410c", "#52606d"  # 5.2:1 and 6.4:1 against wh
 TEXT_COLOUR = "#31333f"  # Streamlit's text colour: the chart's labels read like the page's
 # The canvas shows its own small toolbar above itself on hover: room for it, so it covers nothing.
 CANVAS_TOOLBAR_ROOM = "<style>.st-key-canvas { margin-top: 2.75rem; }</style>"
+# The number canvas shrinks on narrower screens (a phone) instead of being cut off: scaled as a
+# whole, it keeps its drawing resolution, and fabric.js maps the pointer through the scale.
+# (widest screen, scale): the page's side padding is 5rem above 640 px, 1rem below
+NUMBER_CANVAS_SCALES = ((859, 0.65), (614, 0.5), (381, 0.42))
+
+
+def number_canvas_fitting_css() -> str:
+    """Media rules, narrowest last so it wins, giving the canvas a smaller scale on a narrower
+    screen; its layout box is shrunk by the same amount so nothing is left blank below it."""
+    rules = "".join(
+        f"@media (max-width: {widest}px) {{ .st-key-canvas [data-testid=stBidiComponentIsolated] "
+        f"{{ width: {NUMBER_CANVAS_WIDTH}px; transform: scale({scale}); transform-origin: 0 0; "
+        f"margin-bottom: -{round(NUMBER_CANVAS_HEIGHT * (1 - scale))}px; }} }}"
+        for widest, scale in NUMBER_CANVAS_SCALES)
+    return f"<style>{rules}</style>"
+
+
 UPLOAD_HELP = (f"One digit per picture: PNG, JPEG, WebP, BMP, TIFF, GIF or HEIC, up to "
                f"{MAX_FILE_BYTES // 2**20} MB each. A file over 100 MB is not even sent: it is marked with a red “!”.")
 ABOUT = """
@@ -165,6 +182,7 @@ def model_label(name: str) -> str:
 def draw_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     """A fragment: a new stroke reruns only this part of the page, which keeps answers quick."""
     if st.session_state.get("mode") == NUMBER:
+        st.html(number_canvas_fitting_css())
         canvas, strokes = canvas_ui(NUMBER_CANVAS_WIDTH, NUMBER_CANVAS_HEIGHT, "Write a number: digits in a row, "
                                     "one or more lines.")
         reading = None if canvas.image_data is None or not strokes else recognizer.read_number(canvas.image_data)
@@ -358,8 +376,11 @@ def digit_row_ui(reading: NumberReading, origin: str) -> int:
                      caption=f"{place}: {digit.symbol} ({digit.confidence:.0%})",
                      alt=f"Digit {place} as the model saw it, read as {digit.symbol}")
     key = f"number-digit-{origin}"
-    if st.session_state.get(key, 0) >= len(reading.digits):
-        st.session_state[key] = 0  # a new reading with fewer digits
+    chosen = st.session_state.get(key, 0)
+    if not isinstance(chosen, int) or chosen >= len(reading.digits):
+        # a new reading with fewer digits, or a value that is no place at all (a string was found
+        # there in Chromium when a second digit was written while the page redrew the first)
+        st.session_state[key] = 0
     return st.radio("Look at and correct digit", range(len(reading.digits)), horizontal=True, key=key,
                     format_func=lambda index: f"{index + 1}: {reading.digits[index].symbol}")
 

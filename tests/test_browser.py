@@ -166,6 +166,28 @@ def test_draw_correct_undo_and_clear(page, recognizer, data_dir):
     assert_page_sound(page)
 
 
+def test_number_mode_canvas_fits_the_screen_and_reads_what_is_written(page, recognizer):
+    """The wide number canvas is scaled to the screen (a phone's too), the strokes land where the
+    pen goes, and the digits come back as the number, each under its box."""
+    digits = [readable_sample(recognizer, 4), readable_sample(recognizer, 7)]
+    page.get_by_text("Number", exact=True).click()
+    canvas = page.locator(CANVAS)
+    playwright_expect(page.get_by_text("Write a number")).to_be_visible(timeout=20_000)
+    page.wait_for_timeout(1000)  # the wider canvas replaces the square one
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"], "the canvas is cut off"
+    assert box["width"] / box["height"] == pytest.approx(canvas.evaluate("c => c.width / c.height"), rel=0.02)
+    side = 0.8 * box["height"]  # each digit as tall as most of the canvas, side by side
+    for place, sample in enumerate(digits):
+        strokes = [stroke * side / 280 + [0.1 * box["width"] + place * 0.8 * side, 0.1 * box["height"]]
+                   for stroke in sample.screen_strokes(280)]
+        draw_strokes(page, box, strokes)
+    number = page.locator("[data-testid=stMetric]:has-text('Number') [data-testid=stMetricValue]")
+    playwright_expect(number).to_have_text("47", timeout=30_000)
+    assert_page_sound(page)
+
+
 def test_upload_one_and_many(page, tmp_path):
     photos = real_digits(require_shared("real_digits"))
     three = next(s for s in photos if s.kind == "photo" and s.label == 3)
