@@ -3,8 +3,10 @@ digit in each picture, `python -m recognizer number [--json] PATH...` reads a wh
 number (one or more lines of digits).
 
 `predict` reads and preprocesses files one by one but sends them to the model in batches, so a
-folder of thousands of pictures costs one model call per batch. A broken file gets its own
-error line; the others still run. The status says whether a digit was named (`digit`, `unsure`)
+folder of thousands of pictures costs one model call per batch; from PROCESSES_FROM files on,
+one worker process per core does that side by side (threads would share one interpreter, and
+much of the preprocessing is Python that holds it). A broken file gets its own error line; the
+others still run. The status says whether a digit was named (`digit`, `unsure`)
 or not (`not_digit`, `several_digits`, `empty`, `error`); for `number` it is `number`, `unsure`,
 `not_digit`, `empty` or `error`.
 """
@@ -12,9 +14,12 @@ or not (`not_digit`, `several_digits`, `empty`, `error`); for `number` it is `nu
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from recognizer.errors import InputError
@@ -23,6 +28,8 @@ from recognizer.numbers import NumberReading
 from recognizer.recognize import Recognition, Recognizer
 
 FILES_PER_BATCH = 64  # bounds memory: each result holds its stage images until printed
+PROCESSES_FROM = 256  # fewer files are done sooner than worker processes start (~0.5 s)
+WORKER_PROCESSES = os.cpu_count() or 1
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -97,16 +104,47 @@ def batches(paths: list[Path], size: int) -> Iterator[list[Path]]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit status 0 when every file was read, 1 when at least one could not be."""
     args = parse_args(argv)
-    recognizer = Recognizer.load(args.model)
     if args.command == "number":
-        return 1 if read_numbers(recognizer, args.paths, args.json) else 0
-    format_line = as_json if args.json else as_text
+        return 1 if read_numbers(Recognizer.load(args.model), args.paths, args.json) else 0
     failures = 0
-    for chunk in batches(args.paths, FILES_PER_BATCH):
-        for path, result in zip(chunk, recognizer.recognize_many(chunk), strict=True):
-            failures += result.status == "error"
-            print(format_line(path, result), flush=True)
+    for line, failed in predicted_lines(args.model, args.paths, as_json if args.json else as_text):
+        failures += failed
+        print(line, flush=True)
     return 1 if failures else 0
+
+
+Line = tuple[str, bool]  # a file's output line, and whether it could not be read
+
+
+def predicted_lines(model: Path, paths: list[Path], format_line: Callable[[Path, Recognition], str]) -> Iterator[Line]:
+    """Each file's line, in the order given: in this process for a few files, else in worker
+    processes, a batch of files each (only the lines come back, not the pictures)."""
+    if len(paths) < PROCESSES_FROM or WORKER_PROCESSES == 1:
+        recognizer = Recognizer.load(model)
+        for chunk in batches(paths, FILES_PER_BATCH):
+            yield from lines_of(chunk, recognizer.recognize_many(chunk), format_line)
+        return
+    with ProcessPoolExecutor(WORKER_PROCESSES, initializer=load_worker_recognizer, initargs=(model,)) as pool:
+        for lines in pool.map(worker_lines, batches(paths, FILES_PER_BATCH), itertools.repeat(format_line)):
+            yield from lines
+
+
+def lines_of(paths: list[Path], results: list[Recognition], format_line: Callable[[Path, Recognition], str]
+             ) -> list[Line]:
+    return [(format_line(path, result), result.status == "error") for path, result in zip(paths, results, strict=True)]
+
+
+_worker_recognizer: Recognizer | None = None  # one per worker process, loaded when it starts
+
+
+def load_worker_recognizer(model: Path) -> None:
+    global _worker_recognizer
+    _worker_recognizer = Recognizer.load(model)
+
+
+def worker_lines(paths: list[Path], format_line: Callable[[Path, Recognition], str]) -> list[Line]:
+    """In a worker process: one batch of files, on one core."""
+    return lines_of(paths, _worker_recognizer.recognize_together(paths), format_line)
 
 
 if __name__ == "__main__":

@@ -95,11 +95,12 @@ class Recognizer:
         with ThreadPoolExecutor(WORKERS) as pool:
             while wave := list(itertools.islice(pictures, WORKERS * PICTURES_PER_TASK)):
                 tasks = [wave[i : i + PICTURES_PER_TASK] for i in range(0, len(wave), PICTURES_PER_TASK)]
-                results += itertools.chain.from_iterable(pool.map(self._recognize_together, tasks))
+                results += itertools.chain.from_iterable(pool.map(self.recognize_together, tasks))
         return results
 
-    def _recognize_together(self, sources: list[ImageSource]) -> list[Recognition]:
-        """Preprocess `sources` one by one, then classify them in one model call."""
+    def recognize_together(self, sources: list[ImageSource]) -> list[Recognition]:
+        """Preprocess `sources` one by one, then classify them in one model call (on this thread:
+        the unit of work of `recognize_many`'s threads and of the batch CLI's processes)."""
         prepared: list[Preprocessed | InputError] = []
         for source in sources:
             try:

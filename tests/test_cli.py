@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from recognizer.cli import PROCESSES_FROM
 from tests.conftest import ROOT
 from tests.number_pictures import number_of, spaced, written
 
@@ -55,6 +56,23 @@ def test_text_output_one_line_per_file(files):
     lines = done.stdout.splitlines()
     assert len(lines) == 2
     assert lines[0].split("\t")[1] == "7" and lines[1].split("\t")[1] == "0"
+
+
+def test_many_files_in_worker_processes_keep_their_order_and_their_errors(files, tmp_path):
+    """Past PROCESSES_FROM files the work goes to worker processes: every file still gets its
+    own line, in the order given, with the same answers as one by one."""
+    kinds = ["seven", "zero", "blank", "broken"]
+    paths = []
+    for index in range(PROCESSES_FROM + 3):
+        kind = kinds[index % 4]
+        paths.append(tmp_path / f"{index:03d}-{files[kind].name}")
+        paths[-1].write_bytes(files[kind].read_bytes())
+    done = run_cli(*(str(p) for p in paths))
+    lines = [line.split("\t") for line in done.stdout.splitlines()]
+    assert [line[0] for line in lines] == [str(p) for p in paths]
+    expected = {"seven": ("7", "digit"), "zero": ("0", "digit"), "blank": ("-", "empty"), "broken": ("-", "error")}
+    assert [tuple(line[1:3]) for line in lines] == [expected[kinds[i % 4]] for i in range(len(paths))]
+    assert done.returncode == 1
 
 
 @pytest.fixture(scope="module")
