@@ -76,6 +76,11 @@ thin or a thick brush. Digit Lens rebuilds that MNIST form from any picture: it 
 from paper (dividing out shadows), keeps the marks that make up the digit, evens out stroke
 width, fits the digit into 20x20 and centres it by mass. The strip of steps below each answer
 shows every stage, ending with the 784 pixels the model actually receives.
+
+MNIST's writers are also all American: they hardly flag a 1, cross a 7 or leave a 4 open. The
+shipped model also learnt the digits of 168 more people (scanned in Austria and Switzerland, and
+pen strokes drawn as on this canvas), and it is judged on writers it never saw: it reads 98.5%
+of the digits of 176 such writers (CVL test), where a model of MNIST alone reads 92.4%.
 """
 
 
@@ -169,7 +174,7 @@ def model_choice_ui(owner: Owner, store: Store) -> str:
 def model_label(name: str) -> str:
     """“Personal model, 27 Nov 11:30 UTC” rather than the file name, which holds that time."""
     if name == SHIPPED_MODEL:
-        return "Shipped model (MNIST)"
+        return "Shipped model"
     stamp = name.removeprefix("digits-personal-").removesuffix(".keras")
     try:
         made = time.strptime(stamp, "%Y%m%d-%H%M%S")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-PREPROCESSING_VERSION = "5"
+PREPROCESSING_VERSION = "6"
 WORKING_MAX_SIDE = 800  # enough for a digit that fills 1/20 of a photo's width
 WORKING_MIN_SIDE = 64  # below this the blur and the paper-noise estimate would swallow the strokes
 BACKGROUND_SIDE = 160  # lighting is smooth: estimate it on a small copy

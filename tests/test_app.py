@@ -223,7 +223,7 @@ def test_personal_models_have_readable_names(tmp_path, local_server):
     model.touch()
     local_samples(tmp_path).keep_personal_model(LOCAL, model)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    assert app.selectbox(key="model_choice").options == ["Shipped model (MNIST)", "Personal model, 27 Nov 11:30 UTC"]
+    assert app.selectbox(key="model_choice").options == ["Shipped model", "Personal model, 27 Nov 11:30 UTC"]
 
 
 def test_samples_zip_can_be_imported_and_training_needs_enough_samples(app, tmp_path):

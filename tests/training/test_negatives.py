@@ -70,3 +70,15 @@ def test_objects_shaped_like_a_one_are_left_out(mnist, fashion):
     with_legs, _ = negatives.negative_examples(1, 0, mnist.x_train[:10], seed=2, objects=items)
     without, _ = negatives.negative_examples(1, 0, mnist.x_train[:10], seed=2, objects=fashion.x_train[:10])
     assert len(with_legs) <= len(without) <= 11
+
+
+def test_several_digits_are_written_apart_and_touching(mnist):
+    """People's numbers touch: about half of the neighbours in "several digits" pictures touch
+    or overlap (the row is no wider than the digits' boxes together), the others stand apart."""
+    rng = np.random.default_rng(2)
+    touching = 0
+    for _ in range(200):
+        pair = mnist.x_train[rng.choice(1000, 2, replace=False)]
+        widths = sum(int(np.ptp(np.nonzero(digit)[1])) + 1 for digit in pair)
+        touching += negatives.digits_in_a_row(pair, rng).shape[1] <= widths
+    assert 70 <= touching <= 130
