@@ -6,6 +6,7 @@ Layout only: every picture and number shown comes from `recognizer`.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import threading
 import time
@@ -30,7 +31,6 @@ from recognizer.training.jobs import FineTuneJob
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    import altair as alt
     import numpy as np
 
 T = TypeVar("T")
@@ -86,10 +86,10 @@ of the digits of 176 such writers (CVL test), where a model of MNIST alone reads
 
 @st.cache_resource
 def prepare_charts_meanwhile() -> threading.Thread:
-    """pandas and Altair take 1-2 s to import, and Altair's first chart ~0.2 s more; only answers
-    need them. Done beside the first page instead of before it, the canvas shows sooner and the
-    first answer does not wait for them."""
-    thread = threading.Thread(target=lambda: probability_chart_spec((1.0,) * len(CLASS_NAMES)).to_dict(), daemon=True)
+    """Streamlit's chart element imports pandas (~0.5 s) on first use; only answers need it. Done
+    beside the first page (when `serve.py` has not done it at server start), the canvas shows
+    sooner and the first answer does not wait for it."""
+    thread = threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True)
     thread.start()
     return thread
 
@@ -455,32 +455,34 @@ def answer_ui(result: Recognition) -> None:
 
 def probability_chart(result: Recognition) -> None:
     summary = ", ".join(f"{name} {p:.0%}" for name, p in zip(CLASS_NAMES, result.probabilities, strict=True))
-    st.altair_chart(probability_chart_spec(result.probabilities), width="stretch",
-                    alt=f"Probability of each answer: {summary}")
+    st.vega_lite_chart(probability_chart_spec(result.probabilities), width="stretch",
+                       alt=f"Probability of each answer: {summary}")
 
 
-def probability_chart_spec(probabilities: tuple[float, ...]) -> alt.LayerChart:
-    """One labelled bar per answer the model can give, the most likely one highlighted."""
-    import altair as alt
-    import pandas as pd
-
+def probability_chart_spec(probabilities: tuple[float, ...]) -> dict:
+    """One labelled bar per answer the model can give, the most likely one highlighted, as a
+    Vega-Lite spec written out (Altair would build the same in ~30 ms on every answer)."""
     winner = max(range(len(CLASS_NAMES)), key=lambda index: probabilities[index])
-    table = pd.DataFrame({
-        "answer": CLASS_NAMES,
-        "probability": probabilities,
-        "colour": [WINNER_COLOUR if index == winner else OTHER_COLOUR for index in range(len(CLASS_NAMES))],
-    })
-    bars = alt.Chart(table).mark_bar().encode(
-        y=alt.Y("answer:N", sort=None, title=None, axis=alt.Axis(labelLimit=0, labelFontSize=13, labelOverlap=False,
-                                                                labelColor=TEXT_COLOUR)),
-        x=alt.X("probability:Q", title=None, scale=alt.Scale(domain=[0, 1.2]),
-                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1], labelColor=TEXT_COLOUR)),
-        color=alt.Color("colour:N", scale=None),
-        tooltip=["answer", alt.Tooltip("probability:Q", format=".0%")],
-    )
-    labels = bars.mark_text(align="left", dx=4, fontSize=12).encode(text=alt.Text("probability:Q", format=".0%"),
-                                                                    color=alt.value(TEXT_COLOUR))
-    return (bars + labels).properties(height=len(CLASS_NAMES) * 22, title="Probability of each answer")
+    rows = [{"answer": name, "probability": float(p), "colour": WINNER_COLOUR if index == winner else OTHER_COLOUR}
+            for index, (name, p) in enumerate(zip(CLASS_NAMES, probabilities, strict=True))]
+    percent = {"field": "probability", "type": "quantitative", "format": ".0%"}
+    return {
+        "title": "Probability of each answer",
+        "height": len(CLASS_NAMES) * 22,
+        "data": {"values": rows},
+        "encoding": {
+            "y": {"field": "answer", "type": "nominal", "sort": None, "title": None,
+                  "axis": {"labelLimit": 0, "labelFontSize": 13, "labelOverlap": False, "labelColor": TEXT_COLOUR}},
+            "x": {"field": "probability", "type": "quantitative", "title": None, "scale": {"domain": [0, 1.2]},
+                  "axis": {"format": "%", "values": [0, 0.25, 0.5, 0.75, 1], "labelColor": TEXT_COLOUR}},
+        },
+        "layer": [
+            {"mark": "bar", "encoding": {"color": {"field": "colour", "type": "nominal", "scale": None},
+                                         "tooltip": [{"field": "answer", "type": "nominal"}, percent]}},
+            {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
+             "encoding": {"text": percent, "color": {"value": TEXT_COLOUR}}},
+        ],
+    }
 
 
 def stages_ui(result: Recognition) -> None:

@@ -2,7 +2,7 @@
 loads what every visit needs while the server waits for its first visitor.
 
 Streamlit runs `app.py` only when someone opens the page, so without this the first visitor of
-a freshly started server waits for the model, the store and the chart libraries (about a second
+a freshly started server waits for the model, the store and the chart library (about a second
 here). The loading runs in a thread beside the server: the page is served at once, and a visit
 that arrives before it ends simply shares what is being loaded (Streamlit's resource cache).
 """
@@ -20,19 +20,15 @@ LOADER_THREAD = "load-before-first-visit"
 
 
 def load_what_every_visit_needs() -> None:
-    """The shipped model, the samples store, and the chart libraries with Altair's first chart
-    (its schema is read on first use)."""
-    import altair as alt
-    import pandas as pd
+    """The shipped model, the samples store, and pandas (Streamlit's chart element imports it)."""
+    import pandas  # noqa: F401
 
     from app_resources import kept_store, load_recognizer
     from recognizer.model import DEFAULT_MODEL_PATH
 
     load_recognizer(str(DEFAULT_MODEL_PATH))
     kept_store()
-    bars = alt.Chart(pd.DataFrame({"class": ["0"], "probability": [1.0]})).mark_bar()
-    bars.encode(x="probability", y="class").to_dict()
-    logging.getLogger("digit_lens").info("Model, samples store and charts loaded before the first visit")
+    logging.getLogger("digit_lens").info("Model, samples store and chart library loaded before the first visit")
 
 
 def not_from_the_loader(record: logging.LogRecord) -> bool:
