@@ -6,9 +6,7 @@ Layout only: every picture and number shown comes from `recognizer`.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
-import threading
 import time
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
@@ -84,16 +82,6 @@ of the digits of 176 such writers (CVL test), where a model of MNIST alone reads
 """
 
 
-@st.cache_resource
-def prepare_charts_meanwhile() -> threading.Thread:
-    """Streamlit's chart element imports pandas (~0.5 s) on first use; only answers need it. Done
-    beside the first page (when `serve.py` has not done it at server start), the canvas shows
-    sooner and the first answer does not wait for it."""
-    thread = threading.Thread(target=importlib.import_module, args=("pandas",), daemon=True)
-    thread.start()
-    return thread
-
-
 def sign_in_configured() -> bool:
     return st.secrets.load_if_toml_exists() and "auth" in st.secrets
 
@@ -124,7 +112,6 @@ def visitor() -> tuple[Owner, Store]:
 
 def main() -> None:
     st.set_page_config(page_title="Digit Lens", page_icon="🔢", layout="wide")
-    prepare_charts_meanwhile()
     st.title("Digit Lens")
     st.caption("Handwritten digit recognition that shows what the model sees.")
     with st.expander("About: why MNIST models fail on real pictures"):
@@ -461,7 +448,9 @@ def probability_chart(result: Recognition) -> None:
 
 def probability_chart_spec(probabilities: tuple[float, ...]) -> dict:
     """One labelled bar per answer the model can give, the most likely one highlighted, as a
-    Vega-Lite spec written out (Altair would build the same in ~30 ms on every answer)."""
+    Vega-Lite spec written out (Altair would build the same in ~30 ms on every answer). The rows
+    sit in each layer, not at the top, where Streamlit would convert them to Arrow through
+    pandas: that import alone costs the server ~60 MB."""
     winner = max(range(len(CLASS_NAMES)), key=lambda index: probabilities[index])
     rows = [{"answer": name, "probability": float(p), "colour": WINNER_COLOUR if index == winner else OTHER_COLOUR}
             for index, (name, p) in enumerate(zip(CLASS_NAMES, probabilities, strict=True))]
@@ -469,7 +458,6 @@ def probability_chart_spec(probabilities: tuple[float, ...]) -> dict:
     return {
         "title": "Probability of each answer",
         "height": len(CLASS_NAMES) * 22,
-        "data": {"values": rows},
         "encoding": {
             "y": {"field": "answer", "type": "nominal", "sort": None, "title": None,
                   "axis": {"labelLimit": 0, "labelFontSize": 13, "labelOverlap": False, "labelColor": TEXT_COLOUR}},
@@ -477,9 +465,10 @@ def probability_chart_spec(probabilities: tuple[float, ...]) -> dict:
                   "axis": {"format": "%", "values": [0, 0.25, 0.5, 0.75, 1], "labelColor": TEXT_COLOUR}},
         },
         "layer": [
-            {"mark": "bar", "encoding": {"color": {"field": "colour", "type": "nominal", "scale": None},
-                                         "tooltip": [{"field": "answer", "type": "nominal"}, percent]}},
-            {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
+            {"data": {"values": rows}, "mark": "bar",
+             "encoding": {"color": {"field": "colour", "type": "nominal", "scale": None},
+                          "tooltip": [{"field": "answer", "type": "nominal"}, percent]}},
+            {"data": {"values": rows}, "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
              "encoding": {"text": percent, "color": {"value": TEXT_COLOUR}}},
         ],
     }

@@ -2,8 +2,8 @@
 loads what every visit needs while the server waits for its first visitor.
 
 Streamlit runs `app.py` only when someone opens the page, so without this the first visitor of
-a freshly started server waits for the model, the store and the chart library (about a second
-here). The loading runs in a thread beside the server: the page is served at once, and a visit
+a freshly started server waits for the model and the store (and the modules they need). The
+loading runs in a thread beside the server: the page is served at once, and a visit
 that arrives before it ends simply shares what is being loaded (Streamlit's resource cache).
 """
 
@@ -20,15 +20,13 @@ LOADER_THREAD = "load-before-first-visit"
 
 
 def load_what_every_visit_needs() -> None:
-    """The shipped model, the samples store, and pandas (Streamlit's chart element imports it)."""
-    import pandas  # noqa: F401
-
+    """The shipped model and the samples store."""
     from app_resources import kept_store, load_recognizer
     from recognizer.model import DEFAULT_MODEL_PATH
 
     load_recognizer(str(DEFAULT_MODEL_PATH))
     kept_store()
-    logging.getLogger("digit_lens").info("Model, samples store and chart library loaded before the first visit")
+    logging.getLogger("digit_lens").info("Model and samples store loaded before the first visit")
 
 
 def not_from_the_loader(record: logging.LogRecord) -> bool:
