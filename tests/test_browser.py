@@ -266,8 +266,9 @@ def export_all(page) -> Path:
     """Click "Export all" once the page has finished its rerun, and return the downloaded zip.
 
     A rerun (after Undo delete) replaces the page's buttons; a click that lands on the old one
-    while it is being replaced starts nothing, so one more try follows if no download starts."""
-    for _ in range(2):
+    while it is being replaced starts nothing (Streamlit drops the old button's file), so up to
+    two more tries follow if no download starts, as a person would click again."""
+    for _ in range(3):
         page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=60_000)
         try:
             with page.expect_download(timeout=30_000) as download:
