@@ -519,7 +519,7 @@ def results_table_ui(names: list[str], pictures: list[np.ndarray | None], answer
         "picture": st.column_config.ImageColumn("picture", width="small"),
     })
     st.download_button("Download results (CSV)", pd.DataFrame({"file": names, **export}).to_csv(index=False),
-                       "digit-lens-results.csv", "text/csv")
+                       "digit-lens-results.csv", "text/csv", on_click="ignore")
 
 
 def my_samples_ui(owner: Owner, store: Store) -> None:
@@ -545,9 +545,10 @@ def my_samples_ui(owner: Owner, store: Store) -> None:
                           args=(owner, store, sample))
     export_column, import_column = st.columns(2)
     with export_column:
-        # the zip is made on click, not on every rerun of the page
+        # the zip is made on click, not on every rerun of the page; the click reruns nothing, so no
+        # rerun can revoke the zip's link while the browser is still asking for it
         st.download_button("Export all (zip of PNGs + labels.csv)", partial(store.export_zip, owner),
-                           "digit-lens-samples.zip", "application/zip", disabled=not count)
+                           "digit-lens-samples.zip", "application/zip", disabled=not count, on_click="ignore")
     with import_column:
         import_ui(owner, store)
     fine_tune_ui(count, owner, store)

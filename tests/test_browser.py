@@ -215,17 +215,33 @@ def test_upload_one_and_many(page, tmp_path):
 
 
 def test_camera_button_above_the_fold_and_the_photo_shown_once(page):
+    wait_until_idle(page)
     page.get_by_role("tab", name="Camera").click()
     take_photo = page.get_by_role("button", name="Take Photo")
     take_photo.wait_for(timeout=30_000)
-    page.wait_for_timeout(1000)  # the camera's picture settles the layout
+    page.wait_for_function(CAMERA_FITTED_JS, timeout=30_000)
     box = take_photo.bounding_box()
-    assert box["y"] + box["height"] <= page.viewport_size["height"], "“Take photo” is below the fold"
+    bottom = box["y"] + box["height"]
+    assert bottom <= page.viewport_size["height"], f"“Take photo” is below the fold, its bottom at {bottom:.0f} px"
     take_photo.click()
     playwright_expect(page.locator("[data-testid=stTabPanel]:visible [data-testid=stMetric]").first).to_be_visible(
         timeout=30_000)
     assert page.locator("img[alt='The picture you uploaded']:visible").count() == 0, "the camera shows it already"
     assert_page_sound(page)
+
+
+# Streamlit's camera first opens the camera at its full size (a picture 2000 px tall on a phone)
+# and then asks again at the box's width: the page has its final layout only after that.
+CAMERA_FITTED_JS = """() => {
+    const box = document.querySelector('[data-testid=stCameraInputWebcamStyledBox]');
+    const video = box && box.querySelector('video');
+    return video !== null && video.videoWidth > 0 && video.videoWidth <= box.clientWidth + 1;
+}"""
+
+
+def wait_until_idle(page) -> None:
+    """Wait for the script run under way to finish: its elements are then the page's own."""
+    page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=60_000)
 
 
 def choose(page, key: str, option_start: str) -> None:
@@ -266,17 +282,18 @@ def export_all(page) -> Path:
     """Click "Export all" once the page has finished its rerun, and return the downloaded zip.
 
     A rerun (after Undo delete) replaces the page's buttons; a click that lands on the old one
-    while it is being replaced starts nothing (Streamlit drops the old button's file), so up to
-    two more tries follow if no download starts, as a person would click again."""
-    for _ in range(3):
-        page.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=60_000)
+    while it is being replaced starts nothing (Streamlit drops the old button's file), so one
+    more try follows if no download starts, as a person would click again."""
+    said = []
+    for _ in range(2):
+        wait_until_idle(page)
         try:
             with page.expect_download(timeout=30_000) as download:
                 page.get_by_role("button", name="Export all").click()
             return download.value.path()
         except PlaywrightTimeoutError:
-            continue
-    pytest.fail("Export all started no download")
+            said += page.locator("[data-testid=stDownloadButtonError]").all_inner_texts()
+    pytest.fail(f"Export all started no download; the button said: {said or 'nothing'}")
 
 
 def delete_imported(data_dir, count: int) -> None:
