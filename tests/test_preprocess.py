@@ -11,10 +11,15 @@ from recognizer import Status
 from recognizer.preprocess import (
     BOX,
     CANVAS,
+    Marks,
     centre_by_mass,
+    crop_to_digit,
+    crop_to_ink,
     median_of,
+    members_mask,
     mnist_like_input,
     mnist_like_inputs,
+    percentile_of,
     preprocess,
     stroke_width_px,
 )
@@ -173,3 +178,73 @@ def test_median_of_is_numpys_median_to_the_bit(dtype, size):
         else (rng.random(size) ** 3).astype(dtype)
     assert median_of(values) == float(np.median(values))
     assert median_of(values.reshape(-1, 1)[::1]) == float(np.median(values))
+
+
+def with_runs(rng: np.random.Generator, size: int, dtype: type, share: float, smallest: bool) -> np.ndarray:
+    """`size` values of which a `share` is one value below (or above) all others: paper or full ink."""
+    integer = np.issubdtype(dtype, np.integer)
+    values = (rng.random(size) ** 3 * (100 if integer else 1)).astype(dtype)
+    values[rng.random(size) < share] = (-1 if integer else 0) if smallest else (101 if integer else 1)
+    return values
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16])
+@pytest.mark.parametrize("size", [2, 3, 1023, 1024, 1025, 19600])
+def test_median_and_percentile_of_runs_of_equal_values_are_numpys_to_the_bit(dtype, size):
+    """A run of the smallest or largest value takes a shortcut past the partition: it must
+    change no threshold either."""
+    rng = np.random.default_rng(size)
+    for share in (0.0, 0.3, 0.5, 0.9, 0.999, 1.0):
+        for smallest in (True, False):
+            values = with_runs(rng, size, dtype, share, smallest)
+            assert median_of(values) == float(np.median(values))
+            if not np.issubdtype(dtype, np.integer):
+                for percent in (0, 10, 50, 90, 99.9, 100):
+                    assert percentile_of(values, percent) == float(np.percentile(values, percent))
+
+
+def test_members_mask_is_the_pixels_of_the_chosen_marks():
+    rng = np.random.default_rng(3)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((rng.random((120, 160)) < 0.1).astype(np.uint8),
+                                                               connectivity=8, ltype=cv2.CV_16U)
+    marks = Marks(labels, stats[:, :4], stats[:, cv2.CC_STAT_AREA], np.zeros(count, bool), np.zeros(count, bool))
+    for members in ({1}, {count - 1}, {2, 5}, set(range(1, count, 3))):
+        chosen = stats[list(members)]
+        left, top = chosen[:, 0].min(), chosen[:, 1].min()
+        box = (left, top, (chosen[:, 0] + chosen[:, 2]).max() - left, (chosen[:, 1] + chosen[:, 3]).max() - top)
+        assert np.array_equal(members_mask(marks, members, box), np.isin(labels, list(members)))
+
+
+def test_crop_to_digit_is_np_where_and_np_percentile_to_the_bit():
+    rng = np.random.default_rng(4)
+    for saturated in (0.0, 0.5):  # a drawing's strokes are mostly full ink
+        ink = np.minimum(rng.random((90, 70)) * (1 + saturated), 1).astype(np.float32)
+        mask = np.zeros(ink.shape, bool)
+        mask[20:70, 10:60] = rng.random((50, 50)) < 0.6
+        crop, strength = crop_to_digit(ink, mask, (10, 20, 50, 50))
+        inside = mask[20:70, 10:60]
+        kept = cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        expected = np.where(kept, ink[20:70, 10:60], 0)
+        expected_strength = float(np.percentile(expected[inside], 90))
+        assert strength == expected_strength
+        assert crop.dtype == np.float32
+        assert np.array_equal(crop, np.clip(expected / max(expected_strength, 1e-3), 0, 1).astype(np.float32))
+
+
+def test_boxes_around_ink_are_those_of_np_nonzero():
+    """crop_to_ink and centre_by_mass find the ink with cv2.boundingRect instead of np.nonzero."""
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        image = (rng.random((BOX, BOX)) * (rng.random((BOX, BOX)) < rng.uniform(0, 0.1))).astype(np.float32)
+        rows, cols = np.nonzero(image > 0.05)
+        expected = image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] if len(rows) else image
+        assert np.array_equal(crop_to_ink(image), expected)
+        if not image.any():
+            continue
+        canvas = np.zeros((CANVAS, CANVAS), np.float32)
+        canvas[4:24, 4:24] = image
+        moments = cv2.moments(canvas)
+        rows, cols = np.nonzero(canvas > 0)
+        dx = int(np.clip(round(CANVAS / 2 - moments["m10"] / moments["m00"]), -cols.min(), CANVAS - 1 - cols.max()))
+        dy = int(np.clip(round(CANVAS / 2 - moments["m01"] / moments["m00"]), -rows.min(), CANVAS - 1 - rows.max()))
+        assert np.array_equal(centre_by_mass(image), np.clip(np.roll(canvas, (dy, dx), axis=(0, 1)), 0, 1))
