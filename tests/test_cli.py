@@ -10,7 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from recognizer.cli import PROCESSES_FROM
+from recognizer.cli import PROCESSES_FROM, as_json
+from recognizer.errors import InputError
+from recognizer.recognize import Recognition
 from tests.conftest import ROOT
 from tests.number_pictures import number_of, spaced, written
 
@@ -73,6 +75,40 @@ def test_many_files_in_worker_processes_keep_their_order_and_their_errors(files,
     expected = {"seven": ("7", "digit"), "zero": ("0", "digit"), "blank": ("-", "empty"), "broken": ("-", "error")}
     assert [tuple(line[1:3]) for line in lines] == [expected[kinds[i % 4]] for i in range(len(paths))]
     assert done.returncode == 1
+
+
+def test_worker_processes_print_what_recognize_answers_one_by_one(files, recognizer, tmp_path):
+    """The batch path (worker processes, files read and classified in batches) prints for every
+    kind of picture exactly the line of `Recognizer.recognize` on that file alone: a digit at the
+    edge (read twice, once with paper added), light ink on dark, a transparent drawing, 16 bits."""
+    at_edge = np.full((200, 200), 255, np.uint8)
+    cv2.line(at_edge, (100, 0), (100, 150), 0, 14)
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    cv2.circle(canvas, (140, 140), 80, (0, 0, 0, 255), 16)
+    dark = np.zeros((160, 160, 3), np.uint8)
+    cv2.line(dark, (40, 30), (120, 130), (255, 255, 200), 9)
+    kinds = {"at_edge.png": at_edge, "canvas.png": cv2.cvtColor(canvas, cv2.COLOR_RGBA2BGRA), "dark.jpg": dark,
+             "deep.png": (255 - at_edge.T).astype(np.uint16) * 257}
+    originals = [*files.values()]
+    for name, picture in kinds.items():
+        originals.append(tmp_path / name)
+        cv2.imwrite(str(originals[-1]), picture)
+    paths = []
+    for index in range(PROCESSES_FROM + 1):
+        original = originals[index % len(originals)]
+        paths.append(tmp_path / f"{index:03d}-{original.name}")
+        paths[-1].write_bytes(original.read_bytes())
+    expected = {}
+    for original in originals:
+        try:
+            expected[original.name] = json.loads(as_json(original, recognizer.recognize(original)))
+        except InputError as error:
+            expected[original.name] = json.loads(as_json(original, Recognition.failed(error)))
+    done = run_cli("--json", *(str(p) for p in paths))
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line.pop("file") for line in lines] == [str(p) for p in paths]
+    for line, path in zip(lines, paths, strict=True):
+        assert line == {k: v for k, v in expected[path.name.split("-", 1)[1]].items() if k != "file"}
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,10 @@ from recognizer.preprocess import (
     CANVAS,
     Marks,
     centre_by_mass,
+    close_paper,
     crop_to_digit,
     crop_to_ink,
+    median_blur,
     median_of,
     members_mask,
     mnist_like_input,
@@ -248,3 +250,36 @@ def test_boxes_around_ink_are_those_of_np_nonzero():
         dx = int(np.clip(round(CANVAS / 2 - moments["m10"] / moments["m00"]), -cols.min(), CANVAS - 1 - cols.max()))
         dy = int(np.clip(round(CANVAS / 2 - moments["m01"] / moments["m00"]), -rows.min(), CANVAS - 1 - rows.max()))
         assert np.array_equal(centre_by_mass(image), np.clip(np.roll(canvas, (dy, dx), axis=(0, 1)), 0, 1))
+
+
+def test_median_blur_is_opencvs_to_the_bit():
+    """The polarity of a picture rests on this median: where it skips OpenCV's it must agree with it,
+    on paper with ink, on ink with paper, at the edges and with windows wider than the picture."""
+    rng = np.random.default_rng(6)
+    for index in range(200):
+        height, width = (int(side) for side in rng.integers(1, 90, 2))
+        window = 2 * int(rng.integers(1, 60)) + 1
+        picture = rng.integers(0, 256, (height, width)).astype(np.uint8)
+        paper = rng.random((height, width)) > (0.1, 0.4, 0.6, 0.9)[index % 4]
+        picture[paper] = 255 if index % 2 else 17
+        assert np.array_equal(median_blur(picture, window), cv2.medianBlur(picture, window))
+    drawing = np.full((280, 280), 255, np.uint8)
+    cv2.line(drawing, (140, 0), (140, 279), 0, 60)  # a stroke wider than half the window, at the edge
+    assert np.array_equal(median_blur(drawing, 71), cv2.medianBlur(drawing, 71))
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_close_paper_is_opencvs_closing_to_the_bit(channels):
+    """The paper estimate divides every pixel of the ink: skipping the closing must change none."""
+    rng = np.random.default_rng(channels)
+    shape = (160, 120) if channels == 1 else (160, 120, 3)
+    for radius in (3, 8, 16):
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
+        thin, wide = np.ones(shape, np.float32), np.ones(shape, np.float32)
+        thin[::9] = 0.2  # strokes narrower than the window: the closing is the paper's white
+        wide[40:80] = 0.2  # a mark wider than the window stays
+        for picture in (thin, wide, rng.random(shape).astype(np.float32), thin * np.float32(0.999)):
+            expected = cv2.morphologyEx(picture, cv2.MORPH_CLOSE, kernel, borderType=cv2.BORDER_REPLICATE)
+            closed = close_paper(picture, kernel)
+            assert closed.dtype == np.float32 and closed.shape == expected.shape
+            assert np.array_equal(closed.view(np.uint32), expected.view(np.uint32))
