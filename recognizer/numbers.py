@@ -51,9 +51,13 @@ if TYPE_CHECKING:
 Classify = Callable[[Sequence[Preprocessed]], list["Recognition"]]
 
 SEVERAL_ODDS = 0.25  # a group no wider than a digit is cut when P(several digits) reaches this
-WIDE = 1.0  # a group wider than this many line heights may be two digits even if one reads well
-SPLIT_PENALTY = 0.2  # log-probability each extra piece costs: a split must be clearly surer
-SHAPE_PENALTY = 8.0  # log-probability per unit of log aspect ratio beyond DIGIT_ASPECTS
+WIDE = 1.3  # a group wider than this many line heights may be two digits even if one reads well
+# log-probability per unit of log aspect ratio beyond DIGIT_ASPECTS; chosen with bench-like numbers
+# composed from MNIST *training* digits (2, 4, 6 digits; apart, touching, overlapping), as were
+# segment.BEND_REACH and BEND_COST: every extra piece already costs its own log-probability
+SHAPE_PENALTY = 2.0
+LOW_PENALTY = 5.0  # ... and per unit of log height below LOW_PIECE line heights: a stroke's end is no digit
+LOW_PIECE = 0.7
 # width / height of each digit's ink in MNIST's training set, 2nd and 98th percentile (measured)
 DIGIT_ASPECTS = ((0.6, 1.33), (0.2, 0.9), (0.6, 1.43), (0.5, 1.21), (0.5, 1.18),
                  (0.55, 1.54), (0.5, 1.09), (0.5, 1.18), (0.5, 1.11), (0.45, 1.0))
@@ -200,7 +204,7 @@ def read_number(image: np.ndarray, classify: Classify) -> NumberReading:
     for index, chains in splits.items():
         scored = {span: (piece, next(answers)) for span, piece in chains.pieces.items()}
         scored[(0, -1)] = read[index][0]
-        read[index] = best_split(scored, chains.slivers)
+        read[index] = best_split(scored, chains.slivers, groups[index][0].height)
     return assemble(layout, read, shown)
 
 
@@ -240,7 +244,7 @@ def possible_pieces(layout: Layout, group: Group, line: Line) -> Chains:
     cuts = [GROUP_LEFT, *candidate_cuts(mask, marks, line.height), GROUP_RIGHT]
     between_cuts = {(left, right): between(mask, marks, cuts[left], cuts[right], line.height)
                     for left in range(len(cuts) - 1) for right in range(left + 1, len(cuts))
-                    if not crossing(cuts[left], cuts[right])}
+                    if not crossing(cuts[left], cuts[right], h)}
     return chains_of(between_cuts, len(cuts) - 1, mask.sum(), group, line)
 
 
@@ -268,15 +272,15 @@ def chains_of(inks: dict[tuple[int, int], np.ndarray], last: int, total: int, gr
 
 
 def best_split(scored: dict[tuple[int, int], tuple[Piece, Recognition]],
-               skippable: dict[tuple[int, int], float]) -> list[tuple[Piece, Recognition]]:
+               skippable: dict[tuple[int, int], float], line_height: float) -> list[tuple[Piece, Recognition]]:
     """The chain of pieces from the group's left edge (0) to its right edge (-1) whose digits the
     model is surest of (see `piece_score`); leaving out a sliver costs SKIP_PENALTY per share of
     the group's ink it holds. The whole group is one such chain."""
     ends = [*sorted({right for _, right in [*scored, *skippable] if right != -1}), -1]
     best: dict[int, tuple[float, list[tuple[Piece, Recognition]]]] = {0: (0.0, [])}
     for cut in ends:
-        options = [(best[left][0] + piece_score(*scored[(left, cut)]), best[left][1] + [scored[(left, cut)]])
-                   for left in best if (left, cut) in scored]
+        options = [(best[left][0] + piece_score(*scored[(left, cut)], line_height),
+                    best[left][1] + [scored[(left, cut)]]) for left in best if (left, cut) in scored]
         options += [(best[left][0] - SKIP_PENALTY * skippable[(left, cut)], best[left][1])
                     for left in best if (left, cut) in skippable]
         if options:
@@ -284,15 +288,16 @@ def best_split(scored: dict[tuple[int, int], tuple[Piece, Recognition]],
     return best[-1][1] if best.get(-1, (0.0, []))[1] else [scored[(0, -1)]]
 
 
-def piece_score(piece: Piece, answer: Recognition) -> float:
-    """log P(the piece's likeliest digit), less SPLIT_PENALTY, less SHAPE_PENALTY per unit of log
-    aspect ratio outside what that digit has in MNIST: half of a 0 may look like a 6 to the
-    model, but no 6 is that narrow."""
+def piece_score(piece: Piece, answer: Recognition, line_height: float) -> float:
+    """log P(the piece's likeliest digit), less SHAPE_PENALTY per unit of log aspect ratio outside
+    what that digit has in MNIST (half of a 0 may look like a 6 to the model, but no 6 is that
+    narrow), less LOW_PENALTY per unit of log height below LOW_PIECE of the line's."""
     digit = int(np.argmax(answer.probabilities[:DIGITS]))
     aspect = piece.box[2] / piece.box[3]
     narrowest, widest = DIGIT_ASPECTS[digit]
     outside = max(math.log(narrowest / aspect), math.log(aspect / widest), 0.0)
-    return math.log(max(answer.probabilities[digit], 1e-12)) - SPLIT_PENALTY - SHAPE_PENALTY * outside
+    low = max(math.log(LOW_PIECE * line_height / piece.box[3]), 0.0)
+    return math.log(max(answer.probabilities[digit], 1e-12)) - SHAPE_PENALTY * outside - LOW_PENALTY * low
 
 
 def prepare(picture: Picture, piece: Piece, line_height: float) -> Preprocessed:

@@ -1,0 +1,34 @@
+"""Cuts between touching digits (pure functions of `recognizer/segment.py`, no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recognizer.segment import GROUP_LEFT, GROUP_RIGHT, between, candidate_cuts, ink_crossed
+
+HEIGHT = 80
+
+
+def foot_under_neighbour() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two touching digits no straight line parts cleanly: the left one's foot (a 2's, an L's)
+    reaches under the right one, and a thin link joins them halfway up. Returns the group's mask
+    and the left and right digits' own masks."""
+    left, right = np.zeros((HEIGHT, 45), bool), np.zeros((HEIGHT, 45), bool)
+    left[:, 10:15] = True  # stem
+    left[74:, 10:29] = True  # foot, under the right digit
+    right[:55, 20:25] = True  # stem, ending above the foot
+    link = np.zeros_like(left)
+    link[38:41, 15:20] = True  # where the digits touch
+    return left | right | link, left, right
+
+
+def test_a_cut_bends_over_a_foot_crossing_only_where_the_digits_touch():
+    mask, left, right = foot_under_neighbour()
+    marks = mask.astype(np.int32)  # one connected mark
+    cuts = candidate_cuts(mask, marks, HEIGHT)
+    parting = [cut for cut in cuts
+               if (between(mask, marks, GROUP_LEFT, cut, HEIGHT) >= left).all()
+               and not (between(mask, marks, cut, GROUP_RIGHT, HEIGHT) & left).any()
+               and (between(mask, marks, cut, GROUP_RIGHT, HEIGHT) >= right).all()]
+    assert parting, "no candidate cut keeps each digit whole on its own side"
+    assert min(ink_crossed(mask, cut) for cut in parting) == 3, "the cut should cross only the 3-pixel link"
