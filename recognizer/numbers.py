@@ -225,9 +225,11 @@ def group_piece(layout: Layout, group: Group) -> Piece:
 
 def needs_cutting(answer: Recognition, group: Group, line: Line) -> bool:
     """Whether a group may hold several digits: the model gives "several digits" real odds, or
-    it is wider than a digit. A digit the model is merely unsure of is not cut: its strokes cut
-    apart could pass for confident 1s and 7s."""
-    return answer.probabilities[SEVERAL_DIGITS] >= SEVERAL_ODDS or is_wide(line, group)
+    names no digit at all (two digits glued together often look like no one digit), or it is
+    wider than a digit. A digit the model is merely unsure of is not cut: its strokes cut apart
+    could pass for confident 1s and 7s."""
+    return (answer.probabilities[SEVERAL_DIGITS] >= SEVERAL_ODDS or answer.digit is None
+            or is_wide(line, group))
 
 
 def is_wide(line: Line, group: Group) -> bool:
