@@ -33,7 +33,7 @@ SPACE_GAP = 0.6  # a gap wider than this many line heights is a space between gr
 VALLEY_REACH = 0.35  # a cut joins an upper and a lower contour valley at most this many heights apart
 CUTS_PER_DIGIT = 4  # candidate cuts kept per digit the group may hold: the model reads every piece between two
 BEND_REACH = 0.2  # a cut may bend this many line heights away from its straight line to pass between strokes
-BEND_COST = 1.0  # ... each pixel of bending costing this many ink pixels crossed per line height
+BEND_COST = 1.0  # ... straying costing, in every row, this many ink pixels per line height strayed
 SNAP_INK = 0.012  # a cut leaving less of a mark's ink than this (in line heights squared) on one side grazes it
 
 
@@ -263,10 +263,14 @@ def bent(mask: np.ndarray, cuts: list[Cut], height: float) -> list[Cut]:
         return []
     rows, width = mask.shape
     ink = mask.astype(np.float32)
-    lines = np.stack([cut.columns(rows) for cut in cuts])  # (cuts, rows)
-    distance = np.abs(np.arange(width, dtype=np.float32)[None, None, :] - lines[:, :, None]) / height
-    penalty = np.where(distance <= BEND_REACH, BEND_COST * distance, np.inf).astype(np.float32)
-    cost = ink[0] + penalty[:, 0]
+    lines = np.stack([cut.columns(rows) for cut in cuts]).astype(np.float32)  # (cuts, rows)
+    columns = np.arange(width, dtype=np.float32)
+
+    def stray(row: int) -> np.ndarray:  # (cuts, width): what straying costs in this row, made row by row
+        distance = np.abs(columns[None, :] - lines[:, row, None]) / np.float32(height)
+        return np.where(distance <= BEND_REACH, np.float32(BEND_COST) * distance, np.float32(np.inf))
+
+    cost = ink[0] + stray(0)
     steps = np.zeros((len(cuts), rows, width), np.int8)
     blocked = np.full((len(cuts), 1), np.inf, np.float32)
     for row in range(1, rows):
@@ -275,7 +279,7 @@ def bent(mask: np.ndarray, cuts: list[Cut], height: float) -> list[Cut]:
         choices = np.stack([from_left, cost, from_right])
         step = choices.argmin(axis=0)
         steps[:, row] = step - 1
-        cost = np.take_along_axis(choices, step[None], axis=0)[0] + ink[row] + penalty[:, row]
+        cost = np.take_along_axis(choices, step[None], axis=0)[0] + ink[row] + stray(row)
     paths = np.empty((len(cuts), rows), np.int64)
     paths[:, -1] = cost.argmin(axis=1)
     every = np.arange(len(cuts))
