@@ -12,9 +12,9 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from app_resources import kept_store, load_recognizer
+from pen_canvas import Drawing, fitted_strokes, pen_canvas, restart_drawing
 from recognizer import InputError, Recognition, Recognizer, Status
 from recognizer.decode import MAX_FILE_BYTES, ImageSource
 from recognizer.display import boxes_on_picture, pixel_grid, square_tile, thumbnail_data_uri
@@ -32,9 +32,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 T = TypeVar("T")
-CANVAS_SIDE = 280
-NUMBER_CANVAS_WIDTH, NUMBER_CANVAS_HEIGHT = 700, 240  # room for a dozen digits in a row
 ONE_DIGIT, NUMBER = "One digit", "Number"
+CANVAS_KEY = "canvas"
+CANVAS_SIZES = {ONE_DIGIT: (280, 280), NUMBER: (700, 240)}  # (width, height); a number: a dozen digits in a row
 DIGIT_ROW_CELL = 3  # each digit's 28x28 input at 3 screen pixels per model pixel
 MIN_SAMPLES_TO_TRAIN = 10
 SAMPLES_PER_PAGE = 48
@@ -44,25 +44,8 @@ SHIPPED_MODEL = "shipped"
 MODEL_VIEW_SIDE = 224  # the 28x28 input, 8 screen pixels per model pixel
 WINNER_COLOUR, OTHER_COLOUR = "#c2410c", "#52606d"  # 5.2:1 and 6.4:1 against white
 TEXT_COLOUR = "#31333f"  # Streamlit's text colour: the chart's labels read like the page's
-# The canvas shows its own small toolbar above itself on hover: room for it, so it covers nothing.
-CANVAS_TOOLBAR_ROOM = "<style>.st-key-canvas { margin-top: 2.75rem; }</style>"
-# The number canvas shrinks on narrower screens (a phone) instead of being cut off: scaled as a
-# whole, it keeps its drawing resolution, and fabric.js maps the pointer through the scale.
-# (widest screen, scale): the page's side padding is 5rem above 640 px, 1rem below
-NUMBER_CANVAS_SCALES = ((859, 0.65), (614, 0.5), (381, 0.42))
-
-
-def number_canvas_fitting_css() -> str:
-    """Media rules, narrowest last so it wins, giving the canvas a smaller scale on a narrower
-    screen; its layout box is shrunk by the same amount so nothing is left blank below it."""
-    rules = "".join(
-        f"@media (max-width: {widest}px) {{ .st-key-canvas [data-testid=stBidiComponentIsolated] "
-        f"{{ width: {NUMBER_CANVAS_WIDTH}px; transform: scale({scale}); transform-origin: 0 0; "
-        f"margin-bottom: -{round(NUMBER_CANVAS_HEIGHT * (1 - scale))}px; }} }}"
-        for widest, scale in NUMBER_CANVAS_SCALES)
-    return f"<style>{rules}</style>"
-
-
+# Streamlit lays a list of pictures out edge to edge: the steps get the gap they had as separate tiles.
+STAGE_GAP = "<style>.st-key-stages [data-testid=stImageContainer] { margin-right: 0.5rem; }</style>"
 UPLOAD_HELP = (f"One digit per picture: PNG, JPEG, WebP, BMP, TIFF, GIF or HEIC, up to "
                f"{MAX_FILE_BYTES // 2**20} MB each. A file over 100 MB is not even sent: it is marked with a red “!”.")
 ABOUT = """
@@ -114,12 +97,13 @@ def main() -> None:
     st.set_page_config(page_title="Digit Lens", page_icon="🔢", layout="wide")
     st.title("Digit Lens")
     st.caption("Handwritten digit recognition that shows what the model sees.")
+    st.html(STAGE_GAP)
     with st.expander("About: why MNIST models fail on real pictures"):
         st.markdown(ABOUT)
     owner, store = visitor()
     account_ui(owner)
     recognizer = load_recognizer(model_choice_ui(owner, store))
-    st.radio("Read", [ONE_DIGIT, NUMBER], horizontal=True, key="mode",
+    st.radio("Read", [ONE_DIGIT, NUMBER], horizontal=True, key="mode", on_change=keep_drawing_on_new_canvas,
              help="“Number” reads every digit in the picture, line by line, and shows each one as the model saw it.")
     draw, upload, camera, mine = st.tabs([":material/draw: Draw", ":material/upload: Upload",
                                           ":material/photo_camera: Camera", ":material/collections: My samples"])
@@ -173,62 +157,58 @@ def model_label(name: str) -> str:
 @st.fragment
 def draw_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     """A fragment: a new stroke reruns only this part of the page, which keeps answers quick."""
+    if st.session_state.pop("page_outdated", False):  # the mode changed: the whole page shows it
+        st.rerun(scope="app")
     if st.session_state.get("mode") == NUMBER:
-        st.html(number_canvas_fitting_css())
-        canvas, strokes = canvas_ui(NUMBER_CANVAS_WIDTH, NUMBER_CANVAS_HEIGHT, "Write a number: digits in a row, "
-                                    "one or more lines.")
-        reading = None if canvas.image_data is None or not strokes else recognizer.read_number(canvas.image_data)
+        drawing = canvas_ui(*CANVAS_SIZES[NUMBER], "Write a number: digits in a row, one or more lines.")
+        reading = None if drawing is None or drawing.picture is None else recognizer.read_number(drawing.picture)
         number_ui(reading, "draw", recognizer, owner, store)
         return
     canvas_column, answer_column = st.columns([1, 1])
     with canvas_column:
-        canvas, strokes = canvas_ui(CANVAS_SIDE, CANVAS_SIDE, "Draw one digit with mouse, finger or pen.")
-    result = None if canvas.image_data is None or not strokes else recognizer.recognize(canvas.image_data)
+        drawing = canvas_ui(*CANVAS_SIZES[ONE_DIGIT], "Draw one digit with mouse, finger or pen.")
+    result = None if drawing is None or drawing.picture is None else recognizer.recognize(drawing.picture)
     with answer_column:
         if result is None or result.status == Status.EMPTY:
             st.info("Draw a digit on the canvas: the answer appears when you lift the pen.")
             return
         answer_ui(result)
         read_as_number_offer_ui(result, "draw")
-        feedback_ui(result, canvas.image_data, "draw", recognizer, owner, store)
+        feedback_ui(result, drawing.picture, "draw", recognizer, owner, store)
     stages_ui(result)
 
 
-def canvas_ui(width: int, height: int, caption: str):
-    """The drawing canvas with Undo, Clear and the brush width; returns it and its strokes."""
-    st.html(CANVAS_TOOLBAR_ROOM)
-    canvas = st_canvas(stroke_width=st.session_state.get("brush", 18), stroke_color="#000000",
-                       height=height, width=width, return_image_data=True,
-                       initial_drawing=st.session_state.get("canvas_reset"), key="canvas")
-    strokes = (canvas.json_data or {}).get("objects", [])
-    st.session_state["canvas_strokes"] = strokes
-    with st.container(horizontal=True, key="canvas-buttons"):
-        st.button("Undo stroke", icon=":material/undo:", on_click=redraw_canvas, args=(strokes[:-1],),
-                  disabled=not strokes, key="undo-stroke")
-        st.button("Clear", icon=":material/delete_sweep:", on_click=redraw_canvas, args=([],),
-                  disabled=not strokes, key="clear-canvas")
+def canvas_ui(width: int, height: int, caption: str) -> Drawing | None:
+    """The drawing canvas (with its own Undo and Clear) and the brush width; returns the drawing,
+    None while the canvas is still redrawing the strokes the page gave it."""
+    drawing = pen_canvas(width, height, st.session_state.get("brush", 18), key=CANVAS_KEY)
+    if drawing is not None:
+        st.session_state["canvas_strokes"] = drawing.strokes
     st.slider("Brush width", 6, 40, 18, key="brush", help="MNIST-like strokes are about 1/15 of the digit's height.")
     st.caption(caption)
-    return canvas, strokes
+    return drawing
 
 
 def read_as_number_offer_ui(result: Recognition, origin: str) -> None:
     """Where one digit was expected and several were found: one click reads them as a number."""
     if result.status == Status.SEVERAL:
         st.button("Read it as a number", icon=":material/pin:", key=f"as-number-{origin}", type="primary",
-                  on_click=switch_to_number_mode)
+                  on_click=switch_to_number_mode, args=(origin == "draw",))
 
 
-def switch_to_number_mode() -> None:
-    """Number mode, keeping what was drawn (the wider canvas starts with the same strokes)."""
+def switch_to_number_mode(in_drawing_fragment: bool) -> None:
+    """Number mode, keeping what was drawn. Clicked in the drawing's fragment, which alone reruns,
+    the page outside it (the mode's radio) is rerun too."""
     st.session_state["mode"] = NUMBER
-    redraw_canvas(st.session_state.get("canvas_strokes", []))
+    st.session_state["page_outdated"] = in_drawing_fragment
+    keep_drawing_on_new_canvas()
 
 
-def redraw_canvas(strokes: list[dict]) -> None:
-    """Load `strokes` into the canvas; the revision makes even a repeated Clear a change it applies."""
-    revision = (st.session_state.get("canvas_reset") or {}).get("revision", 0) + 1
-    st.session_state["canvas_reset"] = {"objects": strokes, "revision": revision}
+def keep_drawing_on_new_canvas() -> None:
+    """The canvas of the mode now chosen starts with the strokes drawn on the other one, made
+    smaller if they would not fit it: changing the mode loses nothing."""
+    width, height = CANVAS_SIZES[st.session_state.get("mode", ONE_DIGIT)]
+    restart_drawing(CANVAS_KEY, fitted_strokes(st.session_state.get("canvas_strokes", []), width, height))
 
 
 def upload_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
@@ -479,10 +459,10 @@ def stages_ui(result: Recognition) -> None:
     if len(result.stages) < 2:
         return
     st.subheader("How your picture became the model's input")
-    with st.container(horizontal=True, gap="small", key="stages"):
-        for number, stage in enumerate(result.stages, 1):
-            st.image(square_tile(stage.image), caption=f"{number}. {stage.caption}", width=STAGE_SIDE,
-                     alt=f"Step {number}: {stage.caption}")
+    with st.container(key="stages"):  # one element for all of them: each element costs the page a render
+        st.image([square_tile(stage.image) for stage in result.stages], width=STAGE_SIDE,
+                 caption=[f"{number}. {stage.caption}" for number, stage in enumerate(result.stages, 1)],
+                 alt=[f"Step {number}: {stage.caption}" for number, stage in enumerate(result.stages, 1)])
 
 
 def short_answer(result: Recognition) -> str:

@@ -3,10 +3,10 @@
 Replays single-stroke pendigits digits in Debian's Chromium (the same driver as the browser
 tests), each on a freshly loaded page, so every drawing is the first of its page. Targets: app
 start -> canvas usable <= 4 s; pen lifted -> answer median <= 300 ms.
-Every moment is stamped inside the page (a capturing `mouseup` listener, the page's WebSocket
+Every moment is stamped inside the page (a capturing `pointerup` listener, the page's WebSocket
 traffic and a MutationObserver), because Playwright's own waiting polls every 100-500 ms and
 would measure its polling, not the app. Where the time goes, per drawing:
-  canvas   pen lifted -> the canvas component sends the drawing (it waits 200 ms for more strokes)
+  canvas   pen lifted -> the canvas sends the drawing (pen_canvas: at once, as a PNG)
   server   drawing sent -> the server's message holding the answer (the fragment's run: decode,
            recognize, the elements before the answer)
   page     that message -> answer on screen (the browser drawing it)
@@ -39,7 +39,7 @@ RECORD_WEBSOCKET = """() => {
 }"""
 STAMP_PEN_UP_AND_ANSWER = """selector => {
     window.penUp = null; window.answerShown = null;
-    document.addEventListener("mouseup", () => { window.penUp = performance.now(); }, {capture: true, once: true});
+    document.addEventListener("pointerup", () => { window.penUp = performance.now(); }, {capture: true, once: true});
     new MutationObserver((changes, observer) => {
         if (window.penUp !== null && document.querySelector(selector)) {
             window.answerShown = performance.now(); observer.disconnect();

@@ -24,7 +24,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--use-fake-device-for-media-stream"]  # a test pattern as the camera, for the Camera tab
-CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
+CANVAS = "[data-testid=stBidiComponentIsolated] canvas.pen"
 PREDICTION = "[data-testid=stMetric]:has-text('Prediction') [data-testid=stMetricValue]"
 VIEWPORTS = {"phone": (390, 844), "laptop": (1280, 800), "desktop": (1440, 900)}
 

@@ -102,7 +102,10 @@ def test_uploaded_digit_shows_answer_confidence_chart_and_stages(app):
     assert any("It is a 7" in message.value for message in app.success)
     assert any(m.label == "Confidence" for m in app.metric)
     assert app.get("vega_lite_chart"), "the probability chart is missing"
-    assert len(app.get("image")) >= 8  # picture, model input grid, and the stage strip
+    captions = [image.captions for image in app.get("image")]
+    assert ["Your picture"] in captions and ["What the model sees (28x28)"] in captions
+    strip = next(c for c in captions if c[0].startswith("1. "))  # the steps, in order, as one element
+    assert [c.split(".")[0] for c in strip] == [str(n) for n in range(1, len(strip) + 1)] and len(strip) >= 6
 
 
 def test_blank_upload_says_so_without_a_chart(app):

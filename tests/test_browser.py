@@ -188,6 +188,24 @@ def test_number_mode_canvas_fits_the_screen_and_reads_what_is_written(page, reco
     assert_page_sound(page)
 
 
+def test_two_digits_on_the_square_canvas_are_read_as_a_number_in_one_click(page, recognizer):
+    """“Read it as a number” moves the strokes to the wider canvas (fitted to its height), which
+    sends them on at once: the number appears without drawing again. Back in one-digit mode, the
+    drawing is still there."""
+    box = page.locator(CANVAS).bounding_box()
+    for place, sample in enumerate([readable_sample(recognizer, 4), readable_sample(recognizer, 7)]):
+        scale = 0.4 * box["width"] / 280
+        draw_strokes(page, box, [stroke * scale + [(0.1 + 0.25 * place) * box["width"], 0.3 * box["height"]]
+                                 for stroke in sample.screen_strokes(280)])
+    read_as_number = page.get_by_role("button", name="Read it as a number")
+    read_as_number.click(timeout=30_000)
+    number = page.locator("[data-testid=stMetric]:has-text('Number') [data-testid=stMetricValue]")
+    playwright_expect(number).to_have_text("47", timeout=30_000)
+    assert_page_sound(page)
+    page.get_by_text("One digit", exact=True).click()
+    playwright_expect(read_as_number).to_be_visible(timeout=30_000)
+
+
 def test_upload_one_and_many(page, tmp_path):
     photos = real_digits(require_shared("real_digits"))
     three = next(s for s in photos if s.kind == "photo" and s.label == 3)
@@ -285,11 +303,13 @@ def export_all(page) -> Path:
     while it is being replaced starts nothing (Streamlit drops the old button's file), so one
     more try follows if no download starts, as a person would click again."""
     said = []
+    export = page.get_by_role("button", name="Export all")
     for _ in range(2):
         wait_until_idle(page)
+        playwright_expect(export).to_have_count(1, timeout=20_000)  # the old page's button is gone
         try:
             with page.expect_download(timeout=30_000) as download:
-                page.get_by_role("button", name="Export all").click()
+                export.click()
             return download.value.path()
         except PlaywrightTimeoutError:
             said += page.locator("[data-testid=stDownloadButtonError]").all_inner_texts()
