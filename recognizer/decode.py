@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 from pathlib import Path
 from typing import IO
 
@@ -187,3 +188,25 @@ def array_to_uint8(array: np.ndarray) -> np.ndarray:
             raise InputError("A floating-point image array must hold values in [0, 1].")
         return np.round(array * 255).astype(np.uint8)
     raise InputError(f"Image arrays of type {array.dtype} are not supported; use uint8.")
+
+
+def canvas_ink(deflated: bytes, width: int, height: int) -> np.ndarray:
+    """A drawing canvas's picture from its compact form: the alpha channel (black ink on a
+    transparent canvas lives there alone), zlib-deflated, row by row. Returned as RGBA with black
+    colour, exactly the canvas's pixels, so it takes the same path as any transparent drawing.
+
+    Inflating it costs ~0.1 ms where the browser's own PNG (adaptive filters) costs ~0.6 ms, a
+    third of a drawing's whole budget. The bytes come from the browser, so nothing is trusted:
+    the output is capped at the size asked for, whatever the stream claims."""
+    check_size(width, height)
+    expected = width * height
+    inflater = zlib.decompressobj()
+    try:
+        alpha = inflater.decompress(deflated, expected + 1)
+    except zlib.error as error:
+        raise InputError(f"The drawing could not be read ({error}).") from None
+    if len(alpha) != expected or not inflater.eof:
+        raise InputError(f"The drawing does not hold {width} x {height} pixels.")
+    picture = np.zeros((height, width, 4), np.uint8)
+    picture[..., 3] = np.frombuffer(alpha, np.uint8).reshape(height, width)
+    return picture

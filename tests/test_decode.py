@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import tomllib
+import zlib
 
 import cv2
 import numpy as np
@@ -13,7 +14,8 @@ import pytest
 from PIL import Image
 
 from recognizer import Status
-from recognizer.decode import MAX_FILE_BYTES, load_image
+from recognizer.decode import MAX_FILE_BYTES, canvas_ink, load_image
+from recognizer.errors import InputError
 from tests.conftest import ROOT
 
 
@@ -185,3 +187,23 @@ def test_streamlit_lets_files_over_our_limit_reach_the_page():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 >= 3 * MAX_FILE_BYTES
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_a_canvas_picture_is_its_alpha_channel_inflated_as_rgba():
+    alpha = np.zeros((280, 280), np.uint8)
+    alpha[40:240, 130:150] = 255
+    picture = canvas_ink(zlib.compress(alpha.tobytes()), 280, 280)
+    assert picture.shape == (280, 280, 4) and np.array_equal(picture[..., 3], alpha) and not picture[..., :3].any()
+
+
+@pytest.mark.parametrize(("deflated", "size", "says"), [
+    (zlib.compress(bytes(280 * 279)), (280, 280), "does not hold 280 x 280"),  # too short
+    (zlib.compress(bytes(280 * 281)), (280, 280), "does not hold 280 x 280"),  # too long
+    (zlib.compress(bytes(50_000_000)), (280, 280), "does not hold 280 x 280"),  # a bomb: stops at the size asked
+    (zlib.compress(bytes(280 * 280))[:-8], (280, 280), "does not hold 280 x 280"),  # cut off
+    (b"not deflated", (280, 280), "could not be read"),
+    (zlib.compress(bytes(4)), (2, 2), "only 2 x 2 pixels"),
+])
+def test_a_broken_canvas_picture_is_a_clear_input_error(deflated, size, says):
+    with pytest.raises(InputError, match=says):
+        canvas_ink(deflated, *size)

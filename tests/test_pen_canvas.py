@@ -3,25 +3,40 @@ can change at will) and how strokes move to a canvas of another size. Drawing it
 by the browser tests."""
 
 import base64
+import zlib
 
 import numpy as np
 import pytest
 
-from pen_canvas import fitted_strokes, picture_bytes, well_formed
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+from pen_canvas import fitted_strokes, picture, well_formed
 
 
-def test_the_png_inside_a_data_url_is_the_picture():
-    url = "data:image/png;base64," + base64.b64encode(PNG).decode()
-    assert picture_bytes(url) == PNG
+def sent_drawing(alpha: np.ndarray, **changes) -> dict:
+    """What the canvas's JavaScript sends for a picture with this alpha channel."""
+    ink = base64.b64encode(zlib.compress(alpha.tobytes())).decode()
+    return {"ink": ink, "width": alpha.shape[1], "height": alpha.shape[0], **changes}
 
 
-@pytest.mark.parametrize("sent", [None, "", 42, ["data:image/png;base64,AAAA"], "data:image/jpeg;base64,AAAA",
-                                  "data:image/png;base64,not base64!", "https://example.com/a.png"])
+def test_the_picture_sent_is_the_canvas_pixels_ink_in_alpha():
+    alpha = np.zeros((240, 700), np.uint8)
+    alpha[50:150, 300:320] = 255
+    alpha[150, 300:320] = 128  # an antialiased edge keeps its exact value
+    drawn = picture(sent_drawing(alpha), 700, 240)
+    assert drawn.shape == (240, 700, 4) and drawn.dtype == np.uint8
+    assert np.array_equal(drawn[..., 3], alpha) and not drawn[..., :3].any()
+
+
+@pytest.mark.parametrize("sent", [
+    {},
+    {"ink": None, "width": 280, "height": 280},
+    {"ink": 42, "width": 280, "height": 280},
+    {"ink": "not base64!", "width": 280, "height": 280},
+    {"ink": base64.b64encode(b"not deflated").decode(), "width": 280, "height": 280},
+    sent_drawing(np.zeros((240, 700), np.uint8)),  # the other canvas's size: not yet redrawn
+    sent_drawing(np.zeros((280, 280), np.uint8), width="280"),
+])
 def test_anything_else_sent_is_no_picture(sent):
-    assert picture_bytes(sent) is None
+    assert picture(sent, 280, 280) is None
 
 
 def test_well_formed_strokes_are_kept_and_the_rest_dropped():
