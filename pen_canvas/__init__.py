@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,11 @@ def pen_canvas(width: int, height: int, brush: int, *, key: str) -> Drawing | No
     gave it: an answer for the strokes it held before would be an answer to the wrong picture.
     """
     restart = st.session_state.get(restart_key(key), {"strokes": [], "revision": 0})
-    result = _mount(key=key, data={"width": width, "height": height, "brush": brush, **restart},
-                    default={"drawing": None}, on_drawing_change=ignore_change, height="content")
+    # Given as JSON bytes: a dict would make Streamlit look for data frames in it, importing pandas
+    # (~70 MB in every server process) for a canvas that never holds one.
+    settings = json.dumps({"width": width, "height": height, "brush": brush, **restart}).encode()
+    result = _mount(key=key, data=settings, default={"drawing": None}, on_drawing_change=ignore_change,
+                    height="content")
     sent = result.drawing if isinstance(result.drawing, dict) else {}
     if sent.get("revision", 0) != restart["revision"]:  # not yet redrawn: only an empty restart is known
         return None if restart["strokes"] else Drawing(None, [])

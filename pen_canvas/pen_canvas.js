@@ -3,7 +3,7 @@
 // for. Undo and Clear act here too, so they are instant and never lose a stroke in flight.
 //
 // Streamlit calls the default export on every run of the fragment that holds the canvas, with
-// that run's `data` ({width, height, brush, strokes, revision}): the pad is made once per element
+// that run's `data` (JSON bytes of {width, height, brush, strokes, revision}): the pad is made once per element
 // and only told what changed. A new `revision` replaces the strokes (the page asked for a
 // drawing, e.g. the same strokes on the wider number canvas); otherwise the strokes here win.
 
@@ -11,7 +11,7 @@ export default function mount({ data, parentElement, setStateValue }) {
   const host = parentElement.querySelector(".pen-canvas");
   host.pad ??= new Pad(host);
   host.pad.report = (drawing) => setStateValue("drawing", drawing);
-  host.pad.show(data);
+  host.pad.show(JSON.parse(new TextDecoder().decode(data)));
 }
 
 class Pad {

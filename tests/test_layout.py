@@ -53,6 +53,18 @@ def test_the_app_answers_an_upload_without_tensorflow(tmp_path):
     assert modules_loaded_by(code, FRAMEWORKS) == []
 
 
+def test_the_page_and_an_answer_load_no_data_frame_library(tmp_path):
+    """pandas and pyarrow cost a serving process ~70 MB: only a table of many uploads needs them
+    (Streamlit imports pandas to look for data frames in whatever a component is given)."""
+    code = ("import os; from streamlit.testing.v1 import AppTest\n"
+            "from tests.test_app import png, prediction, upload, written\n"
+            f"os.environ['DIGIT_LENS_DATA_DIR'] = {str(tmp_path)!r}\n"
+            "app = AppTest.from_file('app.py', default_timeout=120).run()\n"
+            "assert not app.exception and app.get('bidi_component')\n"
+            "assert prediction(upload(app, ('seven.png', png(written(7))))) == '7'")
+    assert modules_loaded_by(code, ("pandas", "pyarrow")) == []
+
+
 def test_no_bench_script_shadows_a_standard_module() -> None:
     """`python bench/x.py` puts bench/ first on the import path: a bench/numbers.py once
     replaced the standard `numbers` module and broke every bench at `import numpy`."""
