@@ -206,6 +206,31 @@ def test_two_digits_on_the_square_canvas_are_read_as_a_number_in_one_click(page,
     playwright_expect(read_as_number).to_be_visible(timeout=30_000)
 
 
+def test_a_finger_draws_on_a_phone_and_the_page_does_not_scroll(browser, app_url, recognizer):
+    """On a touch screen the canvas takes the finger's strokes (a swipe over it draws instead of
+    scrolling the page), through the same pointer events as a mouse."""
+    context = browser.new_context(viewport=dict(zip(("width", "height"), VIEWPORTS["phone"], strict=True)),
+                                  has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        box = open_canvas(page, app_url)
+        scrolled = "document.querySelector('[data-testid=stMain]').scrollTop"
+        before = page.evaluate(scrolled)
+        touch = context.new_cdp_session(page)
+        sample = readable_sample(recognizer, 2)
+        for stroke in sample.screen_strokes(280):
+            points = [{"x": box["x"] + x * box["width"] / 280, "y": box["y"] + y * box["height"] / 280}
+                      for x, y in stroke]
+            touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": points[:1]})
+            for point in points[1:]:
+                touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+            touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        playwright_expect(page.locator(PREDICTION)).to_have_text("2", timeout=30_000)
+        assert page.evaluate(scrolled) == before, "the finger scrolled the page"
+    finally:
+        context.close()
+
+
 def test_upload_one_and_many(page, tmp_path):
     photos = real_digits(require_shared("real_digits"))
     three = next(s for s in photos if s.kind == "photo" and s.label == 3)
