@@ -47,7 +47,7 @@ class PenDigit:
         minus `margin` on each side, aspect ratio kept, as a person draws on a canvas."""
         points = np.concatenate(self.strokes).astype(np.float64)
         low, high = points.min(0), points.max(0)
-        scale = size * (1 - 2 * margin) / max(*(high - low), 1.0)
+        scale = size * (1 - 2 * margin) / max(*(high - low), 1e-6)  # any unit: pendigits pixels, DigiLeTs 0..1
         centre = (low + high) / 2
         return [np.column_stack([(s[:, 0] - centre[0]) * scale + size / 2,
                                  size / 2 - (s[:, 1] - centre[1]) * scale]) for s in self.strokes]

@@ -68,6 +68,16 @@ def test_digilets_strokes_drop_hover_and_stray_points():
     assert np.concatenate(digit.strokes).max() <= 0.9
 
 
+@pytest.mark.parametrize("unit", [1.0, 500.0])  # DigiLeTs' square is 0..1, pendigits' tablet 0..500
+def test_a_pen_digit_fills_the_canvas_whatever_its_units(unit):
+    """As a person draws on the canvas: the digit's box fills the square minus the margin, so a
+    small digit in the writer's box is not drawn as a small blob of a canvas-sized brush."""
+    small = writer_sets.PenDigit(4, 1, (np.array([[0.45, 0.55], [0.42, 0.45], [0.5, 0.45]]) * unit,
+                                        np.array([[0.48, 0.52], [0.48, 0.42]]) * unit))
+    points = np.concatenate(small.screen_strokes(280, margin=0.2))
+    assert (points.max(0) - points.min(0)).max() == pytest.approx(280 * 0.6)
+
+
 def test_pen_trajectories_are_drawn_upright():
     """y grows upwards on a tablet: a 7's bar must come out at the top of the canvas."""
     seven = writer_sets.PenDigit(7, 1, (np.array([[0.2, 0.9], [0.6, 0.9], [0.35, 0.1]]),))
