@@ -16,8 +16,12 @@ export default function mount({ data, parentElement, setStateValue }) {
 
 class Pad {
   constructor(host) {
+    // On screen the strokes are drawn at the screen's own resolution (crisp on a phone); what is
+    // sent is drawn again at the canvas's size, off screen, and read back there.
     this.canvas = host.querySelector("canvas");
-    this.context = this.canvas.getContext("2d", { willReadFrequently: true }); // read back on every stroke
+    this.context = this.canvas.getContext("2d");
+    this.picture = document.createElement("canvas");
+    this.pictureContext = this.picture.getContext("2d", { willReadFrequently: true });
     this.undoButton = host.querySelector("[data-action=undo]");
     this.clearButton = host.querySelector("[data-action=clear]");
     this.strokes = [];
@@ -36,9 +40,13 @@ class Pad {
   show({ width, height, brush, strokes, revision }) {
     this.brush = brush;
     this.canvas.style.maxWidth = `${width}px`; // never shown larger than it is drawn
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      this.canvas.width = width; // resizing also empties the canvas: redrawn below
-      this.canvas.height = height;
+    const pixelRatio = window.devicePixelRatio || 1;
+    if (this.picture.width !== width || this.picture.height !== height || this.pixelRatio !== pixelRatio) {
+      this.picture.width = width;
+      this.picture.height = height;
+      this.pixelRatio = pixelRatio;
+      this.canvas.width = Math.round(width * pixelRatio); // resizing also empties it: redrawn below
+      this.canvas.height = Math.round(height * pixelRatio);
       this.redraw();
     }
     if (revision !== this.revision) {
@@ -55,8 +63,8 @@ class Pad {
 
   point(event) {
     const box = this.canvas.getBoundingClientRect(); // the canvas may be shown smaller than it is
-    const x = ((event.clientX - box.left) * this.canvas.width) / box.width;
-    const y = ((event.clientY - box.top) * this.canvas.height) / box.height;
+    const x = ((event.clientX - box.left) * this.picture.width) / box.width;
+    const y = ((event.clientY - box.top) * this.picture.height) / box.height;
     return [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
   }
 
@@ -84,11 +92,7 @@ class Pad {
   }
 
   redraw() {
-    const { context, canvas } = this;
-    context.clearRect(0, 0, canvas.width, canvas.height);
-    context.strokeStyle = context.fillStyle = "#000";
-    context.lineCap = context.lineJoin = "round";
-    for (const stroke of this.strokes) drawStroke(context, stroke);
+    drawStrokes(this.context, this.strokes, this.pixelRatio);
     this.undoButton.disabled = this.clearButton.disabled = this.strokes.length === 0;
   }
 
@@ -97,11 +101,12 @@ class Pad {
   // latest of overlapping sends is reported, so a slower earlier one never overwrites it.
   async send() {
     const ticket = (this.sends = (this.sends ?? 0) + 1);
-    const { width, height } = this.canvas;
+    const { width, height } = this.picture;
     const strokes = this.strokes;
     let ink = null;
     if (strokes.length) {
-      const pixels = this.context.getImageData(0, 0, width, height).data;
+      drawStrokes(this.pictureContext, strokes, 1);
+      const pixels = this.pictureContext.getImageData(0, 0, width, height).data;
       const alpha = new Uint8Array(width * height);
       for (let i = 0; i < alpha.length; i++) alpha[i] = pixels[4 * i + 3];
       ink = await deflatedBase64(alpha);
@@ -118,6 +123,16 @@ async function deflatedBase64(bytes) {
     text += String.fromCharCode(...deflated.subarray(i, i + 0x8000));
   }
   return btoa(text);
+}
+
+// All the strokes, black on a transparent canvas, `scale` screen pixels per canvas pixel.
+function drawStrokes(context, strokes, scale) {
+  context.setTransform(1, 0, 0, 1, 0, 0);
+  context.clearRect(0, 0, context.canvas.width, context.canvas.height);
+  context.setTransform(scale, 0, 0, scale, 0, 0);
+  context.strokeStyle = context.fillStyle = "#000";
+  context.lineCap = context.lineJoin = "round";
+  for (const stroke of strokes) drawStroke(context, stroke);
 }
 
 // A stroke as a smooth curve: each point pulls the line towards itself, passing through the

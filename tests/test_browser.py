@@ -208,9 +208,11 @@ def test_two_digits_on_the_square_canvas_are_read_as_a_number_in_one_click(page,
 
 def test_a_finger_draws_on_a_phone_and_the_page_does_not_scroll(browser, app_url, recognizer):
     """On a touch screen the canvas takes the finger's strokes (a swipe over it draws instead of
-    scrolling the page), through the same pointer events as a mouse."""
+    scrolling the page), through the same pointer events as a mouse; on a phone's dense screen
+    (3 pixels per CSS pixel) it is drawn at the screen's resolution and the picture sent is still
+    the canvas's own size."""
     context = browser.new_context(viewport=dict(zip(("width", "height"), VIEWPORTS["phone"], strict=True)),
-                                  has_touch=True, is_mobile=True)
+                                  has_touch=True, is_mobile=True, device_scale_factor=3)
     try:
         page = context.new_page()
         box = open_canvas(page, app_url)
@@ -227,6 +229,7 @@ def test_a_finger_draws_on_a_phone_and_the_page_does_not_scroll(browser, app_url
             touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         playwright_expect(page.locator(PREDICTION)).to_have_text("2", timeout=30_000)
         assert page.evaluate(scrolled) == before, "the finger scrolled the page"
+        assert page.locator(CANVAS).evaluate("c => [c.width, c.height]") == [3 * 280, 3 * 280]
     finally:
         context.close()
 
