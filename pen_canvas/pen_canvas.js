@@ -3,8 +3,8 @@
 // for. Undo and Clear act here too, so they are instant and never lose a stroke in flight.
 //
 // Streamlit calls the default export on every run of the fragment that holds the canvas, with
-// that run's `data` (JSON bytes of {width, height, brush, strokes, revision}): the pad is made once per element
-// and only told what changed. A new `revision` replaces the strokes (the page asked for a
+// that run's `data` (JSON bytes of {width, height, brush, strokes, revision}): the pad is made
+// once per element and only told what changed. A new `revision` replaces the strokes (the page asked for a
 // drawing, e.g. the same strokes on the wider number canvas); otherwise the strokes here win.
 
 export default function mount({ data, parentElement, setStateValue }) {
@@ -28,6 +28,7 @@ class Pad {
     this.revision = null;
     this.brush = 18;
     this.pen = null; // the pointer drawing now, if any: one at a time, a second finger is ignored
+    this.sends = 0;
     this.canvas.addEventListener("pointerdown", (event) => this.penDown(event));
     this.canvas.addEventListener("pointermove", (event) => this.penMove(event));
     for (const ending of ["pointerup", "pointercancel", "lostpointercapture"]) {
@@ -100,7 +101,7 @@ class Pad {
   // and ~0.1 ms for the server to unpack, where the browser's PNG takes ~0.6 ms to decode. Only the
   // latest of overlapping sends is reported, so a slower earlier one never overwrites it.
   async send() {
-    const ticket = (this.sends = (this.sends ?? 0) + 1);
+    const ticket = ++this.sends;
     const { width, height } = this.picture;
     const strokes = this.strokes;
     let ink = null;
