@@ -6,7 +6,8 @@ and speed. Prints, in one run:
   overlapping), and the share of numbers where a digit was lost or one invented (digit accuracy
   counts every digit of a number read with too few or too many digits as wrong);
 - pendigits pen strokes of the writers no model trains on (`writer_sets`: every fifth) written
-  on a wide canvas, and `real_digits` photos set side by side;
+  on a wide canvas, and `real_digits` photos set side by side (at one photo height, and cropped
+  so that the digits share one height);
 - speed: a 12-megapixel photo of a 6-digit number, and a drawn 4-digit number.
 
 Targets: 4-digit numbers right as a whole >= 97% with digits apart and >= 90% touching; a digit
@@ -67,7 +68,7 @@ class Tally:
     def line(self, name: str, target: float | None = None) -> str:
         met = target is not None and self.right >= target * self.numbers
         verdict = "" if target is None else f"   target >= {target:.0%}: {'met' if met else 'MISSED'}"
-        return (f"  {name:<28} numbers {self.right / self.numbers:7.2%}   digits {self.digits_right / self.digits:7.2%}"
+        return (f"  {name:<38} numbers {self.right / self.numbers:7.2%}   digits {self.digits_right / self.digits:7.2%}"
                 f"   lost {self.lost / self.numbers:6.2%}   invented {self.invented / self.numbers:6.2%}"
                 f"   (n={self.numbers}){verdict}")
 
@@ -115,14 +116,30 @@ def pen_numbers(recognizer: Recognizer, count: int, rng: np.random.Generator) ->
 
 
 def photo_numbers(recognizer: Recognizer, count: int, rng: np.random.Generator) -> None:
+    """Photos of single digits set side by side, each on its own paper (seams between them), two
+    ways: the photos at one height, where a digit may be a third of its neighbour's height (as
+    no one writes a number: the reader takes it for punctuation), and cropped round each digit
+    so the digits share one height, as in a written number."""
     photos = [p for p in real_digits() if p.kind == "photo"]  # on paper: digital drawings are often white on black
-    tally = Tally()
+    pictures = [as_rgb(display_copy(load_image(p.path))) for p in photos]
+    crops = [around_digit(picture, recognizer.recognize(picture).box) for picture in pictures]
+    whole, cropped = Tally(), Tally()
     for length in (2, 3, 4):
         for _ in range(count):
-            chosen = [photos[i] for i in rng.choice(len(photos), length, replace=False)]
-            picture = side_by_side([as_rgb(display_copy(load_image(p.path))) for p in chosen])
-            tally.add("".join(str(p.label) for p in chosen), read_all(recognizer, [picture])[0])
-    print(tally.line("real_digits photos side by side"))  # each on its own paper: seams between them
+            chosen = rng.choice(len(photos), length, replace=False)
+            truth = "".join(str(photos[i].label) for i in chosen)
+            whole.add(truth, read_all(recognizer, [side_by_side([pictures[i] for i in chosen])])[0])
+            cropped.add(truth, read_all(recognizer, [side_by_side([crops[i] for i in chosen])])[0])
+    print(whole.line("real_digits photos, one photo height"))
+    print(cropped.line("real_digits photos, digits at one height"))
+
+
+def around_digit(photo: np.ndarray, box: tuple[int, int, int, int], margin: float = 0.4) -> np.ndarray:
+    """The photo cropped to the digit's box grown by `margin` of the digit's height on every side
+    (less where the photo ends)."""
+    x, y, width, height = box
+    grow = round(margin * height)
+    return photo[max(0, y - grow) : y + height + grow, max(0, x - grow) : x + width + grow]
 
 
 def as_rgb(image: np.ndarray) -> np.ndarray:
