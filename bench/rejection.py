@@ -82,7 +82,8 @@ def report_digits(name: str, probabilities: np.ndarray, labels: np.ndarray) -> N
     right = probabilities[:, :DIGITS].argmax(1) == labels
     print(f"{name} ({len(labels)}): right and named {np.mean(right & named):.2%}; named a digit {named.mean():.2%} "
           f"(of those right {right[named].mean():.2%}); confident {confident.mean():.2%} "
-          f"(of those right {right[confident].mean():.2%})\n    statuses: {shares(statuses)}")
+          f"(of those right {right[confident].mean():.2%}); ECE of the answers (second look included) "
+          f"{expected_calibration_error(probabilities, labels):.2%}\n    statuses: {shares(statuses)}")
 
 
 def report_negatives(name: str, probabilities: np.ndarray, wanted: tuple[Status, ...]) -> None:
@@ -99,7 +100,8 @@ def probabilities_of(recognizer: Recognizer, pictures: list[np.ndarray]) -> np.n
 
 
 def calibration_report(model: keras.Model, name: str, inputs: np.ndarray, labels: np.ndarray) -> None:
-    """ECE before/after temperature scaling, from the Keras model's logits (the export has none)."""
+    """The model's own ECE before/after temperature scaling, from the Keras model's logits (the
+    export has none); without the second look at unsure inputs, which serving adds."""
     logits = logits_of(model, inputs[..., None].astype(np.float32))
     temperature = 1 / float(model.get_layer("temperature").scale)
     before = expected_calibration_error(softmax(logits, 1.0), labels)
@@ -144,7 +146,7 @@ def main() -> None:
 
     mnist = load_mnist(SHARED_DATA / "mnist")
     mnist_inputs = mnist.x_test.astype(np.float32) / 255
-    mnist_probabilities = recognizer.model.probabilities(mnist_inputs[..., None])
+    mnist_probabilities = recognizer.probabilities(mnist_inputs[..., None])
     report_digits("MNIST test", mnist_probabilities, mnist.y_test)
     reference = KerasModel.load(args.model).model
     calibration_report(reference, "MNIST test", mnist_inputs, mnist.y_test)

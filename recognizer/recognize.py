@@ -18,6 +18,7 @@ from recognizer.errors import InputError
 from recognizer.model import DEFAULT_MODEL_PATH, DIGITS, NUM_CLASSES, Engine, EngineName, load_engine
 from recognizer.numbers import NumberReading, read_number
 from recognizer.preprocess import Preprocessed, Stage, preprocess
+from recognizer.second_look import with_second_look
 from recognizer.verdict import ANSWERED, EDGE_ONLY_MESSAGE, EMPTY_MESSAGE, Status, judge, rejection_probability
 
 BATCH_SIZE = 256
@@ -116,8 +117,14 @@ class Recognizer:
         `read_number` sends each digit (and each way of splitting touching digits) through."""
         inputs = [item.model_input for item in prepared if item.model_input is not None]
         batches = [np.stack(inputs[i : i + BATCH_SIZE])[..., None] for i in range(0, len(inputs), BATCH_SIZE)]
-        rows = iter(np.concatenate([self.model.probabilities(b) for b in batches]) if batches else [])
+        rows = iter(np.concatenate([self.probabilities(b) for b in batches]) if batches else [])
         return [self._answer(item, next(rows) if item.model_input is not None else None) for item in prepared]
+
+    def probabilities(self, batch: np.ndarray) -> np.ndarray:
+        """`(N, 28, 28, 1)` model inputs -> the `(N, NUM_CLASSES)` probabilities every answer is
+        judged on: the model's, with a second look at the inputs it is unsure of
+        (`recognizer.second_look`)."""
+        return with_second_look(self.model.probabilities, batch)
 
     @staticmethod
     def _answer(prepared: Preprocessed, probabilities: np.ndarray | None) -> Recognition:
