@@ -11,11 +11,15 @@ from recognizer import Status
 from recognizer.preprocess import (
     BOX,
     CANVAS,
+    INK_BLUR,
     Marks,
+    blurred,
     centre_by_mass,
     close_paper,
     crop_to_digit,
     crop_to_ink,
+    inked_part,
+    labelled_marks,
     median_blur,
     median_of,
     members_mask,
@@ -283,3 +287,55 @@ def test_close_paper_is_opencvs_closing_to_the_bit(channels):
             closed = close_paper(picture, kernel)
             assert closed.dtype == np.float32 and closed.shape == expected.shape
             assert np.array_equal(closed.view(np.uint32), expected.view(np.uint32))
+
+
+def sparse_ink(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Float ink, 0 outside a few anti-aliased strokes and specks anywhere (edges included)."""
+    drawing = np.zeros(shape, np.uint8)
+    for _ in range(int(rng.integers(1, 5))):
+        start, end = (tuple(int(v) for v in rng.integers(-10, max(shape) + 10, 2)) for _ in range(2))
+        cv2.line(drawing, start, end, int(rng.integers(60, 256)), int(rng.integers(1, 12)), cv2.LINE_AA)
+    drawing[rng.random(shape) < 0.0005] = 255
+    return (drawing / np.float32(255)).astype(np.float32)
+
+
+def test_blurring_and_labelling_the_inked_part_is_doing_the_whole_to_the_bit():
+    """A transparent drawing is blurred and its marks labelled only where it has ink: the result
+    must be the whole picture's, at every offset (odd ones too) and with ink at the edge."""
+    rng = np.random.default_rng(8)
+    for index in range(300):
+        shape = (280, 280) if index % 3 else tuple(int(side) for side in rng.integers(30, 200, 2))
+        ink = sparse_ink(rng, shape)
+        part = inked_part(ink)
+        if part is None:
+            assert not ink.any()
+            continue
+        expected = cv2.GaussianBlur(ink, (0, 0), INK_BLUR)
+        assert np.array_equal(blurred(ink, part).view(np.uint32), expected.view(np.uint32))
+        binary = (expected >= 0.3).view(np.uint8)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8, ltype=cv2.CV_16U)
+        found_labels, found_stats = labelled_marks(binary, part)
+        assert np.array_equal(found_labels, labels)
+        assert np.array_equal(found_stats[1:], stats[1:])
+        assert tuple(found_stats[0]) == (0, 0, shape[1], shape[0], 0)  # the paper: never chosen
+    assert inked_part(np.zeros((50, 50), np.float32)) is None
+
+
+def test_pictures_only_shown_are_made_when_asked_for(monkeypatch):
+    """The batch and the CLI never look at the composited picture or the kept marks: they must
+    not pay for them; the app, asking, gets them."""
+    import recognizer.preprocess as preprocess_module
+
+    made = []
+    for name in ("display_copy", "mask_overview"):
+        original = getattr(preprocess_module, name)
+        monkeypatch.setattr(preprocess_module, name, lambda *args, _f=original, _n=name: made.append(_n) or _f(*args))
+    drawing = np.zeros((280, 280, 4), np.uint8)
+    cv2.line(drawing, (140, 60), (140, 220), (0, 0, 255, 255), 18)
+    result = preprocess(drawing)
+    assert result.model_input is not None and made == []
+    shown = {stage.name: stage.image for stage in result.stages}
+    assert sorted(made) == ["display_copy", "mask_overview"]
+    assert shown["original"].shape == (280, 280, 3) and tuple(shown["original"][140, 140]) == (0, 0, 255)
+    assert tuple(shown["original"][10, 10]) == (255, 255, 255)
+    assert shown["digit"][140, 140] == 1 and shown["digit"][10, 10] == 0  # the stroke kept, white
