@@ -37,6 +37,7 @@ PAPER_MARGIN = 0.25  # paper added on every side (share of the long side) when i
 EDGE_LINE_LENGTH, EDGE_LINE_THICKNESS = 0.5, 0.1  # a mark along an edge this long and thin is a line
 INK_BLUR = 1.0  # sigma of the blur before thresholding; OpenCV's kernel for it reaches 4 pixels
 INK_PART_MARGIN = 8  # > the blur's reach + 1: see `inked_part`
+FROM_TRANSPARENCY = "from transparency"  # how the ink of a drawing on a transparent background is found
 SIMD_COLUMNS = 32  # a multiple of the float32 values OpenCV's filters take at once (4, 8 or 16, by CPU; some
 # loops take two vectors)
 
@@ -123,6 +124,7 @@ class DigitSearch:
     frame: Frame
     digit: FoundDigit | None
     edge_marks: int
+    from_transparency: bool  # the ink is a transparent drawing's alpha channel
 
 
 def preprocess(image: np.ndarray) -> Preprocessed:
@@ -138,7 +140,7 @@ def preprocess(image: np.ndarray) -> Preprocessed:
     given_shape = image.shape[:2]
     image = to_working_size(image)
     first = search_in_frame(image, 0)
-    if (first.digit is not None and not reaches_edge(first.digit.box, first.frame)) or ink_in_alpha(image):
+    if (first.digit is not None and not reaches_edge(first.digit.box, first.frame)) or first.from_transparency:
         return finish_search(first, given_shape)
     padded = search_in_frame(image, round(PAPER_MARGIN * max(image.shape[:2])))
     return finish_search(padded if padded.digit is not None or first.digit is None else first, given_shape)
@@ -154,7 +156,7 @@ def search_in_frame(image: np.ndarray, margin: int) -> DigitSearch:
     stages = (Stage("original", "What you gave", lambda: display_copy(image)), Stage("ink", ink_caption, ink))
     marks = segment_ink(ink, frame)
     edge_marks = int(np.count_nonzero(marks.edge_line & (marks.area > 0))) if marks is not None else 0
-    return DigitSearch(ink, stages, frame, find_digit(marks, frame), edge_marks)
+    return DigitSearch(ink, stages, frame, find_digit(marks, frame), edge_marks, how == FROM_TRANSPARENCY)
 
 
 def finish_search(search: DigitSearch, given_shape: tuple[int, int]) -> Preprocessed:
@@ -288,7 +290,7 @@ def extract_ink(image: np.ndarray, paper_at_corner: bool = False) -> tuple[np.nd
     """
     alpha = transparent_alpha(image)
     if alpha is not None:
-        return np.divide(alpha, np.float32(255), dtype=np.float32), "from transparency"
+        return np.divide(alpha, np.float32(255), dtype=np.float32), FROM_TRANSPARENCY
     image = display_copy(image)
     colour = image.astype(np.float32) / 255
     grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY) if colour.ndim == 3 else colour
@@ -299,11 +301,6 @@ def extract_ink(image: np.ndarray, paper_at_corner: bool = False) -> tuple[np.nd
     if ink.ndim == 3:
         ink = ink.max(axis=2)
     return ink, "light strokes on dark" if light_on_dark else "dark strokes on light"
-
-
-def ink_in_alpha(image: np.ndarray) -> bool:
-    """Whether the picture is a drawing on a transparent background (see `transparent_alpha`)."""
-    return transparent_alpha(image) is not None
 
 
 def transparent_alpha(image: np.ndarray) -> np.ndarray | None:
