@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -315,7 +316,7 @@ def prepare(picture: Picture, piece: Piece, line_height: float) -> Preprocessed:
     mask[y - top : y - top + h, x - left : x - left + w] = piece.mask
     stages = (Stage("original", "Where it is in your picture", picture.shown[top:bottom, left:right]),
               Stage("ink", "Ink, white on black", ink),
-              Stage("digit", "Ink kept as this digit (grey: its neighbours)", lambda: mask_overview(ink, mask)))
+              Stage("digit", "Ink kept as this digit (grey: its neighbours)", partial(mask_overview, ink, mask)))
     digit = FoundDigit(mask, (x - left, y - top, w, h), separate_marks=0, digit_sized_marks=0)
     return prepare_digit(ink, digit, stages, Frame(-left, -top, cols, rows), picture.given_shape)
 

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import cv2
 import numpy as np
@@ -47,8 +47,9 @@ class Stage:
     """One picture of the pipeline: `image` is uint8 (grey or RGB) or float32 in [0, 1].
 
     A picture that is only ever shown (the picture composited onto white, the marks kept) is
-    given as the function that makes it, and made the first time `image` is asked for: the CLI
-    and the batch never ask, and for a canvas drawing making them costs ~0.2 of its ~2 ms."""
+    given as the function that makes it (a `functools.partial`, so a stage can still be pickled),
+    and made the first time `image` is asked for: the CLI and the batch never ask, and for a
+    canvas drawing making them costs ~0.2 of its ~2 ms."""
 
     name: str
     caption: str
@@ -153,7 +154,7 @@ def search_in_frame(image: np.ndarray, margin: int) -> DigitSearch:
     frame = Frame(margin, margin, width, height)
     ink, how = extract_ink(add_paper(image, margin), paper_at_corner=margin > 0)
     ink_caption = f"Ink ({how}), white on black" + (", paper added around the edge" if margin else "")
-    stages = (Stage("original", "What you gave", lambda: display_copy(image)), Stage("ink", ink_caption, ink))
+    stages = (Stage("original", "What you gave", partial(display_copy, image)), Stage("ink", ink_caption, ink))
     marks = segment_ink(ink, frame)
     edge_marks = int(np.count_nonzero(marks.edge_line & (marks.area > 0))) if marks is not None else 0
     return DigitSearch(ink, stages, frame, find_digit(marks, frame), edge_marks, how == FROM_TRANSPARENCY)
@@ -165,7 +166,7 @@ def finish_search(search: DigitSearch, given_shape: tuple[int, int]) -> Preproce
     if search.digit is None:
         return Preprocessed(None, search.stages, None, search.edge_marks)
     kept = Stage("digit", "Marks kept as the digit (grey: set aside)",
-                 lambda: mask_overview(search.ink, search.digit.mask))
+                 partial(mask_overview, search.ink, search.digit.mask))
     return prepare_digit(search.ink, search.digit, (*search.stages, kept), search.frame, given_shape,
                          search.edge_marks)
 

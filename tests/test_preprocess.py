@@ -339,3 +339,16 @@ def test_pictures_only_shown_are_made_when_asked_for(monkeypatch):
     assert shown["original"].shape == (280, 280, 3) and tuple(shown["original"][140, 140]) == (0, 0, 255)
     assert tuple(shown["original"][10, 10]) == (255, 255, 255)
     assert shown["digit"][140, 140] == 1 and shown["digit"][10, 10] == 0  # the stroke kept, white
+
+
+def test_a_preprocessed_picture_can_be_pickled_before_and_after_its_pictures_are_shown():
+    """Its stages keep the makers of pictures only shown: they must survive pickling (a cache, a
+    worker process), made or not."""
+    import pickle
+
+    drawing = np.zeros((280, 280, 4), np.uint8)
+    cv2.line(drawing, (140, 60), (140, 220), (0, 0, 0, 255), 18)
+    result = preprocess(drawing)
+    for _ in range(2):
+        copy = pickle.loads(pickle.dumps(result))
+        assert [np.array_equal(a.image, b.image) for a, b in zip(copy.stages, result.stages, strict=True)] == [True] * 7
