@@ -12,13 +12,16 @@ from recognizer.preprocess import (
     BOX,
     CANVAS,
     INK_BLUR,
+    POLARITY_SIDE,
     Marks,
+    PaperWindows,
     blurred,
     centre_by_mass,
     close_paper,
     crop_to_digit,
     crop_to_ink,
     inked_part,
+    is_light_on_dark,
     labelled_marks,
     median_blur,
     median_of,
@@ -352,3 +355,39 @@ def test_a_preprocessed_picture_can_be_pickled_before_and_after_its_pictures_are
     for _ in range(2):
         copy = pickle.loads(pickle.dumps(result))
         assert [np.array_equal(a.image, b.image) for a, b in zip(copy.stages, result.stages, strict=True)] == [True] * 7
+
+
+def polarity_by_definition(grey: np.ndarray) -> bool:
+    """`is_light_on_dark` as its docstring defines it, with OpenCV's median everywhere."""
+    scale = min(1.0, POLARITY_SIDE / max(grey.shape))
+    size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
+    small = (cv2.resize(grey, size, interpolation=cv2.INTER_AREA) * 255).astype(np.uint8)
+    window = 2 * (max(small.shape) // 8) + 1
+    difference = small.astype(np.int16) - cv2.medianBlur(small, window)
+    clearly = max(8.0, 4 * 1.4826 * float(np.median(np.abs(difference))))
+    return bool(np.count_nonzero(difference > clearly) > np.count_nonzero(difference < -clearly))
+
+
+def test_polarity_decided_from_the_paper_alone_is_the_defined_one():
+    """Drawings and clean scans are judged light or dark without OpenCV's wide median when the
+    paper decides it: the answer must be the definition's, both ways, and on pictures it cannot
+    decide (dense ink, grainy photos)."""
+    rng = np.random.default_rng(9)
+    decided = {True: 0, False: 0, None: 0}
+    for index in range(300):
+        shape = tuple(int(side) for side in rng.integers(40, 400, 2))
+        paper, inks = ((235, [30]), (20, [230]), (128, [20, 235]))[index % 3]  # last: light and dark marks
+        picture = np.full(shape, paper, np.uint8)
+        for _ in range(int(rng.integers(1, 12))):  # up to dense scribbles
+            start, end = (tuple(int(v) for v in rng.integers(0, max(shape), 2)) for _ in range(2))
+            width = int(rng.integers(2, max(3, min(shape) // 4)))
+            cv2.line(picture, start, end, int(rng.choice(inks)), width, cv2.LINE_AA)
+        if index % 5 == 0:  # grain: no single paper value
+            picture = np.clip(picture + rng.normal(0, 6, shape), 0, 255).astype(np.uint8)
+        grey = picture.astype(np.float32) / 255
+        small = (grey * 255).astype(np.uint8)
+        window = 2 * (max(shape) // 8) + 1
+        if max(shape) <= POLARITY_SIDE:
+            decided[PaperWindows.of(small, window).decided_polarity(small)] += 1
+        assert is_light_on_dark(grey) == polarity_by_definition(grey)
+    assert min(decided.values()) >= 5, decided  # every way was exercised
