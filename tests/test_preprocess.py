@@ -26,12 +26,12 @@ from recognizer.preprocess import (
     median_blur,
     median_of,
     members_mask,
-    surely_within,
     mnist_like_input,
     mnist_like_inputs,
     percentile_of,
     preprocess,
     stroke_width_px,
+    surely_within,
 )
 from recognizer.training.synthetic import draw_on_paper
 
