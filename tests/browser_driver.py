@@ -140,7 +140,11 @@ def running_app(timeout: float = 120, *, port: int | None = None, options: tuple
         yield url
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # stuck (e.g. mid start-up): killed, so the error that got us here shows
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 @contextmanager
