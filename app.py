@@ -460,7 +460,7 @@ def stages_ui(result: Recognition) -> None:
         return
     st.subheader("How your picture became the model's input")
     with st.container(key="stages"):  # one element for all of them: each element costs the page a render
-        st.image([square_tile(stage.image) for stage in result.stages], width=STAGE_SIDE,
+        st.image([square_tile(stage.image, STAGE_SIDE) for stage in result.stages], width=STAGE_SIDE,
                  caption=[f"{number}. {stage.caption}" for number, stage in enumerate(result.stages, 1)],
                  alt=[f"Step {number}: {stage.caption}" for number, stage in enumerate(result.stages, 1)])
 

@@ -9,6 +9,7 @@ that arrives before it ends simply shares what is being loaded (Streamlit's reso
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -26,6 +27,10 @@ def load_what_every_visit_needs() -> None:
 
     load_recognizer(str(DEFAULT_MODEL_PATH))
     kept_store()
+    # What is loaded now lives as long as the server: kept out of the garbage collector's full
+    # passes, which would otherwise walk its ~80,000 objects (Streamlit's, ONNX Runtime's, numpy's)
+    # every time one runs, for nothing to free.
+    gc.freeze()
     logging.getLogger("digit_lens").info("Model and samples store loaded before the first visit")
 
 

@@ -40,9 +40,13 @@ def thumbnail_data_uri(image: np.ndarray, side: int = 64) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def square_tile(image: np.ndarray, side: int = 160) -> np.ndarray:
+def square_tile(image: np.ndarray, side: int) -> np.ndarray:
     """Any stage image (grey or colour, uint8 or float) letterboxed onto a black `side` x `side`
-    square, aspect ratio kept: a strip of tiles then lines up, whatever each stage's shape."""
+    square, aspect ratio kept: a strip of tiles then lines up, whatever each stage's shape.
+
+    `side` is the width the tile is shown at: Streamlit would shrink a larger picture to it
+    anyway, by decoding, resizing (bilinear, blurrier than the area average here) and
+    encoding it again, on every answer."""
     picture = to_uint8(image)
     height, width = picture.shape[:2]
     scale = side / max(height, width)
