@@ -6,6 +6,7 @@ Layout only: every picture and number shown comes from `recognizer`.
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import time
 from functools import partial
@@ -45,7 +46,19 @@ MODEL_VIEW_SIDE = 224  # the 28x28 input, 8 screen pixels per model pixel
 WINNER_COLOUR, OTHER_COLOUR = "#c2410c", "#52606d"  # 5.2:1 and 6.4:1 against white
 TEXT_COLOUR = "#31333f"  # Streamlit's text colour: the chart's labels read like the page's
 # Streamlit lays a list of pictures out edge to edge: the steps get the gap they had as separate tiles.
-STAGE_GAP = "<style>.st-key-stages [data-testid=stImageContainer] { margin-right: 0.5rem; }</style>"
+# The probability chart is HTML: a grid of label, bar and percentage per answer.
+PAGE_STYLE = f"""<style>
+.st-key-stages [data-testid=stImageContainer] {{ margin-right: 0.5rem; }}
+.probabilities {{ margin: 0; color: {TEXT_COLOUR}; }}
+.probabilities figcaption {{ font-weight: 600; margin-bottom: 0.4rem; }}
+.probabilities .bars {{ display: grid; grid-template-columns: max-content 1fr 2.6rem; gap: 0.1rem 0.6rem;
+                        align-items: center; font-size: 0.875rem; }}
+.probabilities .track {{ height: 0.9rem; background: #eef0f4; border-radius: 2px; }}
+.probabilities .bar {{ display: block; height: 100%; min-width: 1px; background: {OTHER_COLOUR}; border-radius: 2px; }}
+.probabilities .top {{ font-weight: 700; }}
+.probabilities .bar.top {{ background: {WINNER_COLOUR}; }}
+.probabilities .value {{ text-align: right; font-variant-numeric: tabular-nums; }}
+</style>"""
 UPLOAD_HELP = (f"One digit per picture: PNG, JPEG, WebP, BMP, TIFF, GIF or HEIC, up to "
                f"{MAX_FILE_BYTES // 2**20} MB each. A file over 100 MB is not even sent: it is marked with a red “!”.")
 ABOUT = """
@@ -97,7 +110,7 @@ def main() -> None:
     st.set_page_config(page_title="Digit Lens", page_icon="🔢", layout="wide")
     st.title("Digit Lens")
     st.caption("Handwritten digit recognition that shows what the model sees.")
-    st.html(STAGE_GAP)
+    st.html(PAGE_STYLE)
     with st.expander("About: why MNIST models fail on real pictures"):
         st.markdown(ABOUT)
     owner, store = visitor()
@@ -421,37 +434,23 @@ def answer_ui(result: Recognition) -> None:
 
 
 def probability_chart(result: Recognition) -> None:
-    summary = ", ".join(f"{name} {p:.0%}" for name, p in zip(CLASS_NAMES, result.probabilities, strict=True))
-    st.vega_lite_chart(probability_chart_spec(result.probabilities), width="stretch",
-                       alt=f"Probability of each answer: {summary}")
+    st.html(probability_bars(result.probabilities))
 
 
-def probability_chart_spec(probabilities: tuple[float, ...]) -> dict:
-    """One labelled bar per answer the model can give, the most likely one highlighted, as a
-    Vega-Lite spec written out (Altair would build the same in ~30 ms on every answer). The rows
-    sit in each layer, not at the top, where Streamlit would convert them to Arrow through
-    pandas: that import alone costs the server ~60 MB."""
+def probability_bars(probabilities: tuple[float, ...]) -> str:
+    """One labelled bar per answer the model can give, the most likely one highlighted, as plain
+    HTML (styled by PAGE_STYLE): the page shows it at once, where a Vega-Lite chart cost the
+    browser ~50 ms per answer and a script of its own on every fresh page. Labels and
+    percentages are text, read out in order by screen readers; the bars are only drawn."""
     winner = max(range(len(CLASS_NAMES)), key=lambda index: probabilities[index])
-    rows = [{"answer": name, "probability": float(p), "colour": WINNER_COLOUR if index == winner else OTHER_COLOUR}
-            for index, (name, p) in enumerate(zip(CLASS_NAMES, probabilities, strict=True))]
-    percent = {"field": "probability", "type": "quantitative", "format": ".0%"}
-    return {
-        "title": "Probability of each answer",
-        "height": len(CLASS_NAMES) * 22,
-        "encoding": {
-            "y": {"field": "answer", "type": "nominal", "sort": None, "title": None,
-                  "axis": {"labelLimit": 0, "labelFontSize": 13, "labelOverlap": False, "labelColor": TEXT_COLOUR}},
-            "x": {"field": "probability", "type": "quantitative", "title": None, "scale": {"domain": [0, 1.2]},
-                  "axis": {"format": "%", "values": [0, 0.25, 0.5, 0.75, 1], "labelColor": TEXT_COLOUR}},
-        },
-        "layer": [
-            {"data": {"values": rows}, "mark": "bar",
-             "encoding": {"color": {"field": "colour", "type": "nominal", "scale": None},
-                          "tooltip": [{"field": "answer", "type": "nominal"}, percent]}},
-            {"data": {"values": rows}, "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12},
-             "encoding": {"text": percent, "color": {"value": TEXT_COLOUR}}},
-        ],
-    }
+    rows = []
+    for index, (name, p) in enumerate(zip(CLASS_NAMES, probabilities, strict=True)):
+        top = " top" if index == winner else ""
+        rows.append(f'<span class="answer{top}">{html.escape(name)}</span>'
+                    f'<span class="track" aria-hidden="true"><span class="bar{top}" style="width: {100 * p:.1f}%">'
+                    f'</span></span><span class="value{top}">{p:.0%}</span>')
+    return ('<figure class="probabilities"><figcaption>Probability of each answer</figcaption>'
+            f'<div class="bars">{"".join(rows)}</div></figure>')
 
 
 def stages_ui(result: Recognition) -> None:

@@ -86,17 +86,19 @@ IMAGES_OUTSIDE_COLUMNS_JS = """() => [...document.querySelectorAll("[data-testid
     return box.left < outer.left - 1 || box.right > outer.right + 1;
   }).map((image) => image.alt)"""
 
-# The text of the probability chart's axis labels that are drawn, opaque and inside the chart.
+# The probability chart's labels that are visible and inside the chart, each with its bar's width
+# as a share of the bar's track (0..1).
 CHART_LABELS_JS = """() => {
-  const chart = [...document.querySelectorAll("[data-testid=stVegaLiteChart]")]
-      .find((el) => el.offsetParent !== null);
+  const chart = [...document.querySelectorAll(".probabilities")].find((el) => el.offsetParent !== null);
   if (!chart) return [];
   const outer = chart.getBoundingClientRect();
-  return [...chart.querySelectorAll(".role-axis-label text")].filter((label) => {
+  const bars = [...chart.querySelectorAll(".track")].map((track) =>
+      track.firstElementChild.getBoundingClientRect().width / track.getBoundingClientRect().width);
+  return [...chart.querySelectorAll(".answer")].map((label, index) => [label, bars[index]]).filter(([label]) => {
     const box = label.getBoundingClientRect();
-    return Number(label.getAttribute("opacity") ?? 1) > 0 && getComputedStyle(label).opacity !== "0"
-        && box.width > 0 && box.left >= outer.left - 1 && box.right <= outer.right + 1;
-  }).map((label) => label.textContent);
+    return getComputedStyle(label).visibility !== "hidden" && box.width > 0
+        && box.left >= outer.left - 1 && box.right <= outer.right + 1;
+  }).map(([label, bar]) => [label.textContent, bar]);
 }"""
 
 
