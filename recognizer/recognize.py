@@ -6,7 +6,8 @@ import itertools
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import cv2
@@ -17,7 +18,7 @@ from recognizer.decode import ImageSource, load_image
 from recognizer.errors import InputError
 from recognizer.model import DEFAULT_MODEL_PATH, DIGITS, NUM_CLASSES, Engine, EngineName, load_engine
 from recognizer.numbers import NumberReading, read_number
-from recognizer.preprocess import Preprocessed, Stage, preprocess
+from recognizer.preprocess import Measurements, Preprocessed, Stage, preprocess
 from recognizer.second_look import with_second_look
 from recognizer.verdict import ANSWERED, EDGE_ONLY_MESSAGE, EMPTY_MESSAGE, Status, judge, rejection_probability
 
@@ -42,8 +43,14 @@ class Recognition:
     status: Status
     message: str
     stages: tuple[Stage, ...] = ()
-    advice: tuple[str, ...] = ()
     box: tuple[int, int, int, int] | None = None  # the digit's (x, y, w, h) in the picture as given
+    measurements: Measurements | None = field(default=None, repr=False)
+
+    @cached_property
+    def advice(self) -> tuple[str, ...]:
+        """What to change in the picture (see `recognizer.advice`), worked out when first asked
+        for: the app shows it, the batch and the CLI never ask."""
+        return advise(self.measurements)
 
     @property
     def model_input(self) -> np.ndarray | None:
@@ -143,6 +150,6 @@ class Recognizer:
             status=status,
             message=message,
             stages=prepared.stages,
-            advice=advise(prepared.measurements),
             box=prepared.measurements.box if prepared.measurements else None,
+            measurements=prepared.measurements,
         )

@@ -326,12 +326,12 @@ def test_blurring_and_labelling_the_inked_part_is_doing_the_whole_to_the_bit():
 
 
 def test_pictures_only_shown_are_made_when_asked_for(monkeypatch):
-    """The batch and the CLI never look at the composited picture or the kept marks: they must
-    not pay for them; the app, asking, gets them."""
+    """The batch and the CLI never look at the composited picture, the kept marks or the drawn
+    stroke width (for advice): they must not pay for them; the app, asking, gets them."""
     import recognizer.preprocess as preprocess_module
 
     made = []
-    for name in ("display_copy", "mask_overview"):
+    for name in ("display_copy", "mask_overview", "drawn_stroke_width"):
         original = getattr(preprocess_module, name)
         monkeypatch.setattr(preprocess_module, name, lambda *args, _f=original, _n=name: made.append(_n) or _f(*args))
     drawing = np.zeros((280, 280, 4), np.uint8)
@@ -340,6 +340,8 @@ def test_pictures_only_shown_are_made_when_asked_for(monkeypatch):
     assert result.model_input is not None and made == []
     shown = {stage.name: stage.image for stage in result.stages}
     assert sorted(made) == ["display_copy", "mask_overview"]
+    assert 0.05 < result.measurements.stroke_width < 0.2 and made[-1] == "drawn_stroke_width"
+    assert result.measurements.stroke_width and made.count("drawn_stroke_width") == 1  # measured once
     assert shown["original"].shape == (280, 280, 3) and tuple(shown["original"][140, 140]) == (0, 0, 255)
     assert tuple(shown["original"][10, 10]) == (255, 255, 255)
     assert shown["digit"][140, 140] == 1 and shown["digit"][10, 10] == 0  # the stroke kept, white
@@ -356,6 +358,7 @@ def test_a_preprocessed_picture_can_be_pickled_before_and_after_its_pictures_are
     for _ in range(2):
         copy = pickle.loads(pickle.dumps(result))
         assert [np.array_equal(a.image, b.image) for a, b in zip(copy.stages, result.stages, strict=True)] == [True] * 7
+        assert copy.measurements.stroke_width == result.measurements.stroke_width
 
 
 def polarity_by_definition(grey: np.ndarray) -> bool:
