@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import inspect
+import sys
 import tomllib
 from pathlib import Path
 
@@ -50,8 +52,19 @@ def test_what_the_server_loaded_is_left_out_of_full_garbage_collections(monkeypa
         app_resources.kept_store.clear()
 
 
-def test_streamlit_does_not_collect_garbage_after_every_run():
+def test_streamlit_does_not_collect_garbage_after_every_run_nor_rewrite_the_page_for_magic():
     """Streamlit's full collection after each run of the page (its default) held every answer
-    back by 60-110 ms on this app's server."""
+    back by 60-110 ms on this app's server; its rewrite of app.py for "magic", which the page
+    does not use, cost the first visit ~0.2 s."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["runner"]["postScriptGC"] is False
+    assert config["runner"]["postScriptGC"] is False and config["runner"]["magicEnabled"] is False
+
+
+def test_streamlit_one_time_set_up_is_done_before_the_first_visit(monkeypatch):
+    """The emoji catalogue (for the page icon) is loaded and the frames looked up once by the
+    loader, not by the first visitor's page."""
+    monkeypatch.delitem(sys.modules, "streamlit.emojis", raising=False)
+    looked_up = []
+    monkeypatch.setattr(inspect, "stack", lambda: looked_up.append(True))
+    serve.prepare_streamlit()
+    assert "streamlit.emojis" in sys.modules and looked_up == [True]
