@@ -77,8 +77,8 @@ class Measurements:
     @cached_property
     def stroke_width(self) -> float:
         """Stroke width / long side of the digit's box, as drawn: measured when first asked for
-        (by the advice a person is shown), as it costs a sixth of a canvas drawing's
-        preprocessing and the batch never asks."""
+        (by the advice a person is shown): it costs an eighth of a canvas drawing's
+        preprocessing (~0.15 ms), and the batch never asks."""
         return self.measure_stroke_width()
 
 
