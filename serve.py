@@ -33,7 +33,7 @@ def load_what_every_visit_needs() -> None:
     # passes, which would otherwise walk its ~80,000 objects (Streamlit's, ONNX Runtime's, numpy's)
     # every time one runs, for nothing to free.
     gc.freeze()
-    logging.getLogger("digit_lens").info("Model and samples store loaded before the first visit")
+    logging.getLogger("digit_lens").info("Model, samples store and Streamlit's set-up ready before the first visit")
 
 
 def prepare_streamlit() -> None:

@@ -6,15 +6,13 @@ import gc
 import inspect
 import sys
 import tomllib
-from pathlib import Path
 
 import app_resources
 import serve
 from recognizer import Recognizer
 from recognizer.model import DEFAULT_MODEL_PATH
 from recognizer.store.samples import DATA_DIR_VARIABLE
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
 
 
 def test_the_page_gets_the_model_loaded_at_server_start(monkeypatch, tmp_path):
