@@ -104,7 +104,9 @@ def assert_page_sound(page) -> None:
 def assert_chart_labels_every_class(page, answer: str) -> None:
     """Every class the model can answer is labelled on the chart, inside it, and `answer`'s bar
     is the longest."""
-    page.locator(".probabilities").first.scroll_into_view_if_needed()
+    # the chart of the answer shown may still be replacing the previous one: read it once it is there
+    page.wait_for_function(f"answer => ({CHART_LABELS_JS})().some(([label, bar]) => label === answer && bar > 0.5)",
+                           arg=answer, timeout=30_000)
     bars = dict(page.evaluate(CHART_LABELS_JS))
     assert set(CLASS_NAMES) <= set(bars), f"unlabelled: {set(CLASS_NAMES) - set(bars)}"
     assert max(bars, key=bars.get) == answer and bars[answer] > 0.5
