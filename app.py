@@ -146,8 +146,14 @@ def account_ui(owner: Owner) -> None:
 
 
 def model_choice_ui(owner: Owner, store: Store) -> str:
-    """Sidebar: the shipped model or one of this person's personal models; returns a model file."""
-    choice = st.sidebar.selectbox("Model", [SHIPPED_MODEL, *store.personal_models(owner)], key="model_choice",
+    """Sidebar: the shipped model or one of this person's personal models; returns a model file.
+    The choice is offered once there is one to make (a list of one would only cost the first
+    page a menu's scripts)."""
+    personal = store.personal_models(owner)
+    if not personal:
+        st.sidebar.caption("Model: the shipped one. Train your own in “My samples”; you can choose it here.")
+        return str(DEFAULT_MODEL_PATH)
+    choice = st.sidebar.selectbox("Model", [SHIPPED_MODEL, *personal], key="model_choice",
                                   format_func=model_label,
                                   help="Personal models are fine-tuned on the samples in “My samples”.")
     if choice == SHIPPED_MODEL:
@@ -279,9 +285,18 @@ def read_number_safely(recognizer: Recognizer, picture: bytes) -> NumberReading:
 
 
 def camera_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
+    """The camera, once the person turns it on: a camera element asks the browser for the camera
+    as soon as it is on the page, hidden tab or not, and nobody who came to draw should be asked."""
+    if not st.session_state.get("camera_on"):
+        st.button("Turn on the camera", icon=":material/photo_camera:", key="camera-on", type="primary",
+                  on_click=switch_camera, args=(True,))
+        st.caption("Your browser will then ask whether Digit Lens may use the camera.")
+        return
     camera_column, answer_column = st.columns([1, 1])
     with camera_column:
         photo = st.camera_input("Hold one handwritten digit up to the camera")
+        st.button("Turn off the camera", icon=":material/videocam_off:", key="camera-off",
+                  on_click=switch_camera, args=(False,))
     if photo is None:
         return
     if st.session_state.get("mode") == NUMBER:
@@ -291,6 +306,10 @@ def camera_ui(recognizer: Recognizer, owner: Owner, store: Store) -> None:
     with answer_column:
         picture_answer_ui(result, photo.getvalue(), "camera", recognizer, owner, store)
     stages_ui(result)
+
+
+def switch_camera(on: bool) -> None:
+    st.session_state["camera_on"] = on
 
 
 def picture_ui(result: Recognition, picture: bytes, origin: str, recognizer: Recognizer, owner: Owner,

@@ -242,6 +242,22 @@ def test_personal_models_have_readable_names(tmp_path, local_server):
     assert app.selectbox(key="model_choice").options == ["Shipped model", "Personal model, 27 Nov 11:30 UTC"]
 
 
+def test_the_model_choice_is_offered_once_there_is_a_personal_model(app):
+    """A menu of one is no choice: without personal models the sidebar says which model reads."""
+    assert not app.get("selectbox")
+    assert any("Model: the shipped one" in caption.value for caption in app.sidebar.caption)
+
+
+def test_the_camera_is_asked_for_only_once_turned_on(app):
+    """A camera element asks the browser for the camera when it is on the page (even in a hidden
+    tab): someone who came to draw must not be asked. Turned on, it stays on until turned off."""
+    assert not app.get("camera_input")
+    app.button(key="camera-on").click().run()
+    assert len(app.get("camera_input")) == 1
+    app.button(key="camera-off").click().run()
+    assert not app.get("camera_input") and app.button(key="camera-on")
+
+
 def test_samples_zip_can_be_imported_and_training_needs_enough_samples(app, tmp_path):
     source = SQLiteStore(tmp_path / "elsewhere.sqlite3")
     for digit in (2, 3):

@@ -263,9 +263,14 @@ def test_upload_one_and_many(page, tmp_path):
     assert_page_sound(page)
 
 
-def test_camera_button_above_the_fold_and_the_photo_shown_once(page):
+def test_camera_asked_for_only_when_turned_on_its_button_above_the_fold_and_the_photo_shown_once(page, app_url):
+    page.add_init_script(COUNT_CAMERA_REQUESTS_JS)
+    open_canvas(page, app_url)
     wait_until_idle(page)
     page.get_by_role("tab", name="Camera").click()
+    wait_until_idle(page)
+    assert page.evaluate("window.cameraRequests") == 0, "the page asked for the camera before it was turned on"
+    page.get_by_role("button", name="Turn on the camera").click()
     take_photo = page.get_by_role("button", name="Take Photo")
     take_photo.wait_for(timeout=30_000)
     page.wait_for_function(CAMERA_FITTED_JS, timeout=30_000)
@@ -276,7 +281,16 @@ def test_camera_button_above_the_fold_and_the_photo_shown_once(page):
     playwright_expect(page.locator("[data-testid=stTabPanel]:visible [data-testid=stMetric]").first).to_be_visible(
         timeout=30_000)
     assert page.locator("img[alt='The picture you uploaded']:visible").count() == 0, "the camera shows it already"
+    assert page.evaluate("window.cameraRequests") >= 1
     assert_page_sound(page)
+
+
+# Counts the page's requests for the camera (any media device), from before the page's own scripts run.
+COUNT_CAMERA_REQUESTS_JS = """(() => {
+    window.cameraRequests = 0;
+    const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = constraints => { window.cameraRequests += 1; return ask(constraints); };
+})()"""
 
 
 # Streamlit's camera first opens the camera at its full size (a picture 2000 px tall on a phone)
