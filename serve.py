@@ -9,16 +9,20 @@ that arrives before it ends simply shares what is being loaded (Streamlit's reso
 
 from __future__ import annotations
 
+import ast
 import gc
+import importlib
 import inspect
 import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import streamlit as st
 
 LOADER_THREAD = "load-before-first-visit"
+PAGE = Path(__file__).with_name("app.py")
 
 
 def load_what_every_visit_needs() -> None:
@@ -28,12 +32,29 @@ def load_what_every_visit_needs() -> None:
 
     load_recognizer(str(DEFAULT_MODEL_PATH))
     kept_store()
+    import_what_the_page_imports()
     prepare_streamlit()
     # What is loaded now lives as long as the server: kept out of the garbage collector's full
     # passes, which would otherwise walk its ~80,000 objects (Streamlit's, ONNX Runtime's, numpy's)
     # every time one runs, for nothing to free.
     gc.freeze()
     logging.getLogger("digit_lens").info("Model, samples store and Streamlit's set-up ready before the first visit")
+
+
+def import_what_the_page_imports() -> None:
+    """Every module app.py imports at its top, imported now. The model's modules are loaded
+    already; the page's others (its canvas, the samples pages, fine-tuning jobs) the first
+    visit's run would import, ~0.14 s of it measured here, most of it the file system finding
+    them. Read from app.py itself, so the list cannot fall behind the page."""
+    for statement in ast.parse(PAGE.read_text()).body:
+        if isinstance(statement, ast.Import):
+            modules = [alias.name for alias in statement.names]
+        elif isinstance(statement, ast.ImportFrom) and statement.module and not statement.level:
+            modules = [statement.module]
+        else:
+            continue
+        for module in modules:
+            importlib.import_module(module)
 
 
 def prepare_streamlit() -> None:
@@ -59,4 +80,4 @@ async def load_before_first_visit(_app: st.App) -> AsyncIterator[None]:
     yield
 
 
-app = st.App("app.py", lifespan=load_before_first_visit)
+app = st.App(PAGE.name, lifespan=load_before_first_visit)
