@@ -20,10 +20,9 @@ from functools import cached_property, partial
 import cv2
 import numpy as np
 
-PREPROCESSING_VERSION = "7"
+PREPROCESSING_VERSION = "6"
 WORKING_MAX_SIDE = 800  # enough for a digit that fills 1/20 of a photo's width
 WORKING_MIN_SIDE = 64  # below this the blur and the paper-noise estimate would swallow the strokes
-DRAWING_SIDE = 140  # a drawing on a transparent background is worked with its short side at most this
 BACKGROUND_SIDE = 160  # lighting is smooth: estimate it on a small copy
 POLARITY_SIDE = 320  # enough to keep thin strokes visible when judging dark vs light ink
 BOX, CANVAS = 20, 28  # MNIST: the digit fits 20x20, placed in 28x28
@@ -149,23 +148,22 @@ def preprocess(image: np.ndarray) -> Preprocessed:
     drawing needs no second pass: its alpha channel tells ink from paper wherever the ink is.
     """
     given_shape = image.shape[:2]
-    working = to_working_size(image)
-    shown = image if max(given_shape) <= WORKING_MAX_SIDE else working  # a drawing is shown as drawn, not shrunk
-    first = search_in_frame(working, 0, shown)
+    image = to_working_size(image)
+    first = search_in_frame(image, 0)
     if (first.digit is not None and not reaches_edge(first.digit.box, first.frame)) or first.from_transparency:
         return finish_search(first, given_shape)
-    padded = search_in_frame(working, round(PAPER_MARGIN * max(working.shape[:2])), shown)
+    padded = search_in_frame(image, round(PAPER_MARGIN * max(image.shape[:2])))
     return finish_search(padded if padded.digit is not None or first.digit is None else first, given_shape)
 
 
-def search_in_frame(image: np.ndarray, margin: int, shown: np.ndarray) -> DigitSearch:
+def search_in_frame(image: np.ndarray, margin: int) -> DigitSearch:
     """The ink and the digit's marks of a working-size picture, with `margin` pixels of paper
-    added on every side; `shown` is the picture as it is shown for "what you gave"."""
+    added on every side."""
     height, width = image.shape[:2]
     frame = Frame(margin, margin, width, height)
     ink, how = extract_ink(add_paper(image, margin), paper_at_corner=margin > 0)
     ink_caption = f"Ink ({how}), white on black" + (", paper added around the edge" if margin else "")
-    stages = (Stage("original", "What you gave", partial(display_copy, shown)), Stage("ink", ink_caption, ink))
+    stages = (Stage("original", "What you gave", partial(display_copy, image)), Stage("ink", ink_caption, ink))
     marks = segment_ink(ink, frame)
     edge_marks = int(np.count_nonzero(marks.edge_line & (marks.area > 0))) if marks is not None else 0
     return DigitSearch(ink, stages, frame, find_digit(marks, frame), edge_marks, how == FROM_TRANSPARENCY)
@@ -262,20 +260,11 @@ def mnist_like_inputs(images: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndar
     return np.stack([i for i in inputs if i is not None]), np.array([i is not None for i in inputs], bool)
 
 
-def to_working_size(image: np.ndarray, shrink_drawing: bool = True) -> np.ndarray:
+def to_working_size(image: np.ndarray) -> np.ndarray:
     """Shrink so the long side is at most WORKING_MAX_SIDE; enlarge thumbnails (an 8 x 8 icon of
     a digit) so the short side is WORKING_MIN_SIDE, because in a few pixels the strokes are as
-    large a share of the picture as the paper and would be taken for its noise.
-
-    A drawing on a transparent background (the canvas) is shrunk further, to a short side of
-    DRAWING_SIDE: its alpha channel is the ink itself, with no grain or shading to tell strokes
-    from, and a digit filling it still spans more than the 80-pixel box its strokes are
-    normalized on, while every step after this one costs a quarter of the pixels of a 280x280
-    canvas (preprocessing a canvas drawing ~1.3 -> ~0.85 ms). `shrink_drawing=False` leaves that
-    out: a kept sample's drawing is stored as drawn, for later preprocessing versions to read."""
+    large a share of the picture as the paper and would be taken for its noise."""
     scale = WORKING_MAX_SIDE / max(image.shape[:2])
-    if shrink_drawing and transparent_alpha(image) is not None:
-        scale = min(scale, DRAWING_SIDE / min(image.shape[:2]))
     if scale < 1:
         interpolation = cv2.INTER_AREA
     elif min(image.shape[:2]) < WORKING_MIN_SIDE:

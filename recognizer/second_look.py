@@ -8,13 +8,12 @@ that hangs on the digit's exact tilt gives way to one that holds at every tilt. 
 read once: a drawing on the canvas costs no more, and the few that get a second look cost one
 more model call for the whole batch.
 
-Chosen on the writer-disjoint validation sets, all through the full pipeline (the model shipped
-on 2026-11-27, one-off comparison of turns, scaling, shifts, shear and stroke width, thresholds 0.8-0.99):
+Chosen on the writer-disjoint validation sets, all through the full pipeline (shipped model,
+one-off comparison of turns, scaling, shifts, shear and stroke width, thresholds 0.8-0.99):
 Swiss valid 98.45 -> 98.60%, held-out pendigits writers 99.20 -> 99.40%, DigiLeTs 99.48 ->
 99.51%, MNIST test 99.57 -> 99.60%, and the calibration error no worse (MNIST 0.28 -> 0.30%,
 DigiLeTs 0.26 -> 0.18%, Swiss 0.48 -> 0.35%). Turns alone helped every set; scaling and shear
-helped some and hurt others. With the model retrained at preprocessing 7 (2026-12-03) it adds
-0.19 point on Swiss valid, 0.07 on held-out pendigits, 0.08 on DigiLeTs and 0.02 on MNIST test.
+helped some and hurt others.
 """
 
 from __future__ import annotations

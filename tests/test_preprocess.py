@@ -11,7 +11,6 @@ from recognizer import Status
 from recognizer.preprocess import (
     BOX,
     CANVAS,
-    DRAWING_SIDE,
     INK_BLUR,
     POLARITY_SIDE,
     Marks,
@@ -33,7 +32,6 @@ from recognizer.preprocess import (
     preprocess,
     stroke_width_px,
     surely_within,
-    to_working_size,
 )
 from recognizer.training.synthetic import draw_on_paper
 
@@ -148,33 +146,8 @@ def test_strokes_of_a_digit_stay_together():
         cv2.circle(a, (265, 265), 4, 255, -1),
     ))
     result = preprocess(five)
-    kept = result.stages[2].image >= 0.9  # at working size: a canvas drawing is worked at half its size
-    at = kept.shape[0] / five.shape[0]
-    assert kept[round(60 * at), round(150 * at)] and kept[round(60 * at), round(100 * at)]
-    assert not kept[round(265 * at), round(265 * at)] and result.stages[1].image[round(265 * at), round(265 * at)] > 0
-
-
-@pytest.mark.parametrize("shape", [(280, 280), (240, 700), (840, 840), (100, 100)])
-def test_a_transparent_drawing_is_worked_with_its_short_side_at_drawing_side(shape):
-    """Its alpha is the ink itself: a canvas drawing is worked at DRAWING_SIDE (a quarter of the
-    pixels of a 280x280 canvas), aspect kept; smaller ones stay as they are."""
-    drawing = np.zeros((*shape, 4), np.uint8)
-    cv2.line(drawing, (shape[1] // 2, shape[0] // 4), (shape[1] // 2, 3 * shape[0] // 4), (0, 0, 0, 255), 18)
-    working = to_working_size(drawing)
-    short = min(min(shape), DRAWING_SIDE)
-    assert min(working.shape[:2]) == short
-    assert abs(working.shape[1] / working.shape[0] - shape[1] / shape[0]) < 0.01
-    box = preprocess(drawing).measurements.box  # still in the pixels of the drawing as given
-    assert abs(box[0] + box[2] / 2 - shape[1] / 2) <= 3 and abs(box[3] - shape[0] / 2 - 18) <= 6
-
-
-def test_an_opaque_picture_keeps_its_working_size():
-    """Only a transparent drawing is shrunk: a photo (even with an opaque alpha channel) keeps
-    its detail, or a small digit on a large page would be lost."""
-    photo = np.full((600, 600, 4), 255, np.uint8)
-    cv2.line(photo, (300, 280), (300, 320), (0, 0, 0, 255), 3)
-    assert to_working_size(photo).shape == photo.shape
-    assert to_working_size(photo[..., :3]).shape == (600, 600, 3)
+    kept = result.stages[2].image >= 0.9
+    assert kept[60, 150] and kept[60, 100] and not kept[265, 265]
 
 
 def test_centre_of_mass_lands_on_the_centre():
@@ -371,8 +344,7 @@ def test_pictures_only_shown_are_made_when_asked_for(monkeypatch):
     assert result.measurements.stroke_width and made.count("drawn_stroke_width") == 1  # measured once
     assert shown["original"].shape == (280, 280, 3) and tuple(shown["original"][140, 140]) == (0, 0, 255)
     assert tuple(shown["original"][10, 10]) == (255, 255, 255)
-    assert shown["digit"].shape == (140, 140)  # a canvas drawing is worked at half size, shown as drawn
-    assert shown["digit"][70, 70] == 1 and shown["digit"][5, 5] == 0  # the stroke kept, white
+    assert shown["digit"][140, 140] == 1 and shown["digit"][10, 10] == 0  # the stroke kept, white
 
 
 def test_a_preprocessed_picture_can_be_pickled_before_and_after_its_pictures_are_shown():

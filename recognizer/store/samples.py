@@ -79,7 +79,7 @@ class SampleRecord:
         before any backend is touched."""
         if not 0 <= int(label) <= 9:
             raise InputError(f"A label is a digit 0-9, not {label!r}.")
-        picture = to_working_size(load_image(source), shrink_drawing=False)  # a drawing kept as drawn
+        picture = to_working_size(load_image(source))
         model_input = mnist_like_input(picture)
         if model_input is None:
             raise InputError("The picture looks blank: there is nothing to learn from.")
