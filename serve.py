@@ -26,7 +26,7 @@ PAGE = Path(__file__).with_name("app.py")
 
 
 def load_what_every_visit_needs() -> None:
-    """The shipped model, the samples store and Streamlit's own one-time set-up."""
+    """The shipped model, the samples store, the page's modules and Streamlit's own one-time set-up."""
     from app_resources import kept_store, load_recognizer
     from recognizer.model import DEFAULT_MODEL_PATH
 
@@ -38,7 +38,8 @@ def load_what_every_visit_needs() -> None:
     # passes, which would otherwise walk its ~80,000 objects (Streamlit's, ONNX Runtime's, numpy's)
     # every time one runs, for nothing to free.
     gc.freeze()
-    logging.getLogger("digit_lens").info("Model, samples store and Streamlit's set-up ready before the first visit")
+    logging.getLogger("digit_lens").info("Model, samples store, the page's modules and Streamlit's set-up ready before "
+                                         "the first visit")
 
 
 def import_what_the_page_imports() -> None:
