@@ -27,6 +27,8 @@ SAME_LINE_OVERLAP = 0.4  # two tall marks whose rows overlap by this share of th
 ATTACH_DISTANCE = 0.75  # a small mark further than this many line heights from every line is stray
 SAME_DIGIT_OVERLAP = 0.5  # marks whose columns overlap by this share of the narrower are one digit
 BROKEN_GAP = 0.25  # ... when one is above the other, if the rows between them are fewer than this share
+STROKE_END = 0.1  # the share of a mark's height, at its top or bottom, where its stroke ends
+END_REACH = 0.15  # a slanted stroke broken by a gap goes on within this share of the taller mark's height
 BESIDE_GAP = 0.15  # a lifted-off bar this many line heights from a digit's top still belongs to it
 PUNCTUATION_HEIGHT = 0.45  # groups lower than this share of the line's height are dots, commas, dashes
 SPACE_GAP = 0.6  # a gap wider than this many line heights is a space between groups of digits
@@ -98,7 +100,8 @@ def find_lines(ink: np.ndarray) -> Layout | None:
         return None
     kept = [int(k) for k in np.flatnonzero(area >= max(MIN_MARK_SHARE * area.max(), 1))]
     units = [Group(tuple(kept[i] for i in members), union_boxes(boxes[[kept[i] for i in members]]))
-             for members in clusters(len(kept), lambda i, j: pieces_of_one_digit(boxes[kept[i]], boxes[kept[j]]))]
+             for members in clusters(len(kept), lambda i, j: pieces_of_one_digit(boxes[kept[i]], boxes[kept[j]])
+                                     or stroke_goes_on(labels, kept[i], kept[j], boxes))]
     unit_boxes = np.array([unit.box for unit in units])
     unit_ink = np.array([area[list(unit.labels)].sum() for unit in units])
     typical = float(np.median(unit_boxes[unit_ink >= 0.1 * unit_ink.max(), 3]))
@@ -118,6 +121,29 @@ def pieces_of_one_digit(a: np.ndarray, b: np.ndarray) -> bool:
     ink was faint, or a digit written in two strokes (a 5's bar, the halves of an open 4)."""
     vertical_gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
     return columns_overlap(a, b) >= SAME_DIGIT_OVERLAP and vertical_gap <= BROKEN_GAP * max(a[3], b[3])
+
+
+def stroke_goes_on(labels: np.ndarray, a: int, b: int, boxes: np.ndarray) -> bool:
+    """Two marks one above the other where the upper one's stroke ends right above where the
+    lower one's begins: a slanted stroke broken where the pen ran dry. Their boxes may share few
+    columns (a slanted 1 broken in the middle), so `pieces_of_one_digit` alone would part them."""
+    upper, lower = (a, b) if boxes[a][1] <= boxes[b][1] else (b, a)
+    top, bottom = boxes[upper], boxes[lower]
+    taller = max(top[3], bottom[3])
+    vertical_gap = bottom[1] - (top[1] + top[3])
+    if not -STROKE_END * taller <= vertical_gap <= BROKEN_GAP * taller:
+        return False
+    reach = END_REACH * taller + max(vertical_gap, 0)
+    return abs(end_column(labels, upper, top, at_top=False) - end_column(labels, lower, bottom, at_top=True)) <= reach
+
+
+def end_column(labels: np.ndarray, mark: int, box: np.ndarray, at_top: bool) -> float:
+    """The mean column of a mark's ink in its top (or bottom) STROKE_END of rows."""
+    x, y, w, h = (int(v) for v in box)
+    band = max(2, round(STROKE_END * h))
+    rows = slice(y, y + band) if at_top else slice(y + h - band, y + h)
+    columns = np.nonzero(labels[rows, x : x + w] == mark)[1]
+    return x + float(columns.mean()) if len(columns) else float("inf")
 
 
 def clusters(count: int, together) -> list[list[int]]:
