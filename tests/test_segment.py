@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 import cv2
+import numpy as np
 
 from recognizer.segment import GROUP_LEFT, GROUP_RIGHT, between, candidate_cuts, find_lines, ink_crossed
 
