@@ -173,8 +173,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numbers", type=int, default=200, help="numbers per length and gap kind")
     parser.add_argument("--lengths", type=int, nargs="+", default=LENGTHS, help="digits per number")
+    parser.add_argument("--seed", type=int, default=18, help="another seed draws other numbers: with 100 per kind, "
+                        "one seed's 91%% touching was another's 84%% at 300")
     args = parser.parse_args()
-    rng = np.random.default_rng(18)
+    rng = np.random.default_rng(args.seed)
     recognizer = Recognizer.load()
     mnist = load_mnist(SHARED_DATA / "mnist")
     composed(recognizer, "MNIST test digits", mnist.x_test, mnist.y_test, args.numbers, args.lengths, rng)
