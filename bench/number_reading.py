@@ -148,9 +148,9 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
 
 
 def speed(recognizer: Recognizer, images: np.ndarray, rng: np.random.Generator) -> None:
-    """Median time of `read_number` on a 12 MP JPEG of a 6-digit number, and over 20 drawn
-    4-digit numbers (one drawn number alone can take several times the median: a wide digit is cut
-    and every piece read)."""
+    """Median time of `read_number` on a 12 MP JPEG of a 6-digit number, and over DRAWN_NUMBERS
+    drawn 4-digit numbers with the slowest of them (one drawn number alone was timed before, and
+    which one the seed drew moved the figure from 7 to 60 ms)."""
     number = compose_number(list(images[rng.choice(len(images), 6, replace=False)]), Gap.APART, rng)
     photo = np.full((3000, 4000, 3), 235, np.uint8)
     scaled = cv2.resize(number, (2400, round(number.shape[0] * 2400 / number.shape[1])))
