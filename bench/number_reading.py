@@ -158,13 +158,20 @@ def speed(recognizer: Recognizer, images: np.ndarray, rng: np.random.Generator) 
     photo[top : top + scaled.shape[0], 800:3200] = scaled[..., None]
     jpeg = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
     pen = pendigits_writers().split("valid").items
-    drawn = [pen_number([pen[i] for i in rng.choice(len(pen), 4, replace=False)], rng, height=150)
-             for _ in range(DRAWN_NUMBERS)]
+    chosen, drawn = [], []
+    for _ in range(DRAWN_NUMBERS):  # one number's digits, then its drawing: the draws of earlier runs
+        chosen.append([pen[i] for i in rng.choice(len(pen), 4, replace=False)])
+        drawn.append(pen_number(chosen[-1], rng, height=150))
     for name, sources, target, repeats in (("12 MP photo, 6 digits", [jpeg], PHOTO_SECONDS, 5),
                                            (f"drawn 4-digit number ({DRAWN_NUMBERS})", drawn, DRAWN_SECONDS, 3)):
         times = [median_seconds(recognizer, source, repeats) for source in sources]
         median = float(np.median(times))
-        slowest = f"   (slowest {max(times) * 1000:.1f} ms)" if len(times) > 1 else ""
+        slowest = ""
+        if len(times) > 1:
+            worst = int(np.argmax(times))
+            written = "".join(str(digit.label) for digit in chosen[worst])
+            slowest = (f"   (slowest {times[worst] * 1000:.1f} ms: {written} drawn, read "
+                       f"{recognizer.read_number(sources[worst]).text!r})")
         print(f"  {name:<28} median {median * 1000:7.1f} ms   target <= {target * 1000:.0f} ms: "
               + ("met" if median <= target else "MISSED") + slowest)
 
