@@ -40,6 +40,8 @@ EDGE_LINE_LENGTH, EDGE_LINE_THICKNESS = 0.5, 0.1  # a mark along an edge this lo
 INK_BLUR = 1.0  # sigma of the blur before thresholding; OpenCV's kernel for it reaches 4 pixels
 INK_PART_MARGIN = 8  # > the blur's reach + 1: see `inked_part`
 FROM_TRANSPARENCY = "from transparency"  # how the ink of a drawing on a transparent background is found
+ALPHA_INK = np.divide(np.arange(256, dtype=np.uint8), np.float32(255), dtype=np.float32)  # opacity -> ink, looked
+# up (2x faster than dividing every pixel, the same values)
 SIMD_COLUMNS = 32  # a multiple of the float32 values OpenCV's filters take at once (4, 8 or 16, by CPU; some
 # loops take two vectors)
 
@@ -300,7 +302,7 @@ def extract_ink(image: np.ndarray, paper_at_corner: bool = False) -> tuple[np.nd
     """
     alpha = transparent_alpha(image)
     if alpha is not None:
-        return np.divide(alpha, np.float32(255), dtype=np.float32), FROM_TRANSPARENCY
+        return cv2.LUT(alpha, ALPHA_INK), FROM_TRANSPARENCY
     image = display_copy(image)
     colour = image.astype(np.float32) / 255
     grey = cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY) if colour.ndim == 3 else colour
@@ -519,10 +521,12 @@ def segment_ink(ink: np.ndarray, frame: Frame) -> Marks | None:
     ink = blurred(ink, part)
     sample = np.ascontiguousarray(ink[::2, ::2])  # statistics of the paper need no more; halves the cost
     median = median_of(sample)
-    noise = 1.4826 * median_of(np.abs(sample - median))
+    noise = 1.4826 * median_of(np.abs(sample - median)) if median else 0.0  # ink >= 0: a median of 0 has 0 noise
     if percentile_of(sample, 99.9) - median < max(MIN_INK_CONTRAST, 8 * noise):
         return None  # nothing stands out from the paper (blank, or one uniform colour)
-    otsu, _ = cv2.threshold((ink * 255).astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    grey = np.zeros(ink.shape, np.uint8)  # 0 outside the inked part, as the ink: converted there alone
+    np.multiply(ink[part], 255, out=grey[part], casting="unsafe")
+    otsu, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     high = max(otsu / 255, median + MIN_INK_CONTRAST, median + 8 * noise)
     low = max(high / 2, median + 4 * noise)
     binary = remove_ruled_lines((ink >= low).view(np.uint8), part)  # 0/1 bytes as they are
@@ -619,8 +623,10 @@ def remove_ruled_lines(binary: np.ndarray, part: tuple[slice, slice]) -> np.ndar
     for axis, (kernel_shape, thickness_stat) in enumerate(across):
         if max(kernel_shape) < 20:
             continue  # too small a picture to tell rules from strokes
-        if int(cv2.reduce(binary[part], 1 - axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max()) < max(kernel_shape):
-            continue  # no row (column) holds that much ink: no rule, skip the costly opening
+        if part[1 - axis].stop - part[1 - axis].start < max(kernel_shape) or int(
+                cv2.reduce(binary[part], 1 - axis, cv2.REDUCE_SUM, dtype=cv2.CV_32S).max()) < max(kernel_shape):
+            continue  # no row (column) holds that much ink: no rule, skip the costly opening (and the
+            # counting, when the inked part is narrower (lower) than a rule: a digit on a canvas)
         runs = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel_shape))
         count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
         thickness = int(stats[1:, thickness_stat].max()) if count > 1 else 0

@@ -20,6 +20,7 @@ from recognizer.preprocess import (
     close_paper,
     crop_to_digit,
     crop_to_ink,
+    extract_ink,
     inked_part,
     is_light_on_dark,
     labelled_marks,
@@ -416,3 +417,12 @@ def test_sure_reach_is_never_wrong_and_often_sure():
             sure += 1
             assert covered
     assert sure >= 40
+
+
+def test_a_transparent_drawings_ink_is_its_opacity_divided_by_255_to_the_bit():
+    drawing = np.zeros((280, 280, 4), np.uint8)
+    drawing[..., 3] = np.random.default_rng(0).integers(0, 256, (280, 280)) * (np.arange(280) < 100)[None, :]
+    ink, how = extract_ink(drawing)
+    assert how == "from transparency"
+    expected = np.divide(drawing[..., 3], np.float32(255), dtype=np.float32)
+    assert np.array_equal(ink.view(np.uint32), expected.view(np.uint32))
