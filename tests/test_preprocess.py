@@ -12,6 +12,7 @@ from recognizer.preprocess import (
     BOX,
     CANVAS,
     INK_BLUR,
+    MARKS_MEASURED_ONE_BY_ONE,
     POLARITY_SIDE,
     Marks,
     PaperWindows,
@@ -308,6 +309,7 @@ def test_blurring_and_labelling_the_inked_part_is_doing_the_whole_to_the_bit():
     """A transparent drawing is blurred and its marks labelled only where it has ink: the result
     must be the whole picture's, at every offset (odd ones too) and with ink at the edge."""
     rng = np.random.default_rng(8)
+    counts = set()
     for index in range(300):
         shape = (280, 280) if index % 3 else tuple(int(side) for side in rng.integers(30, 200, 2))
         ink = sparse_ink(rng, shape)
@@ -317,12 +319,15 @@ def test_blurring_and_labelling_the_inked_part_is_doing_the_whole_to_the_bit():
             continue
         expected = cv2.GaussianBlur(ink, (0, 0), INK_BLUR)
         assert np.array_equal(blurred(ink, part).view(np.uint32), expected.view(np.uint32))
-        binary = (expected >= 0.3).view(np.uint8)
-        _, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8, ltype=cv2.CV_16U)
-        found_labels, found_stats = labelled_marks(binary, part)
-        assert np.array_equal(found_labels, labels)
-        assert np.array_equal(found_stats[1:], stats[1:])
-        assert tuple(found_stats[0]) == (0, 0, shape[1], shape[0], 0)  # the paper: never chosen
+        for threshold in (0.3, 0.05):  # strokes alone (few marks), or the specks too (many)
+            binary = (expected >= threshold).view(np.uint8)
+            count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8, ltype=cv2.CV_16U)
+            found_labels, found_stats = labelled_marks(binary, part)
+            assert np.array_equal(found_labels, labels)
+            assert np.array_equal(found_stats[1:], stats[1:])
+            assert tuple(found_stats[0]) == (0, 0, shape[1], shape[0], 0)  # the paper: never chosen
+            counts.add(count > MARKS_MEASURED_ONE_BY_ONE)
+    assert counts == {True, False}  # marks measured one by one, and by OpenCV
     assert inked_part(np.zeros((50, 50), np.float32)) is None
 
 
