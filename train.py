@@ -35,6 +35,7 @@ from recognizer.training.finetune import (
     split,
     write_personal_card,
 )
+from recognizer.training.quantize import record_int8_export
 from recognizer.training.trainer import (
     TrainingConfig,
     TrainingSet,
@@ -71,6 +72,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--samples", type=Path, help="samples database (.sqlite3) or exported zip")
     parser.add_argument("--export-only", action="store_true", help="re-save --out (an existing model) without "
                         "optimizer state and export it to ONNX, verified on MNIST test; no training")
+    parser.add_argument("--quantize-only", action="store_true", help="with --data-dir, make the int8 export of "
+                        "--out (an existing model with its float export), keep it only if it holds the dev figures "
+                        "(recognizer/training/quantize.py) and record it in the card; no training")
     parser.add_argument("--base", type=Path, default=DEFAULT_MODEL_PATH, help="model to fine-tune")
     args = parser.parse_args()
     if args.fine_tune and args.samples is None:
@@ -115,6 +119,16 @@ def train_shipped_model(args: argparse.Namespace) -> None:
         writers=writer_card, initial_weights=initial,
     )
     print(f"Saved {out} ({card['model_bytes'] / 1e6:.1f} MB) and its model card")
+    if args.data_dir:
+        add_int8_export(out, args)
+
+
+def add_int8_export(out: Path, args: argparse.Namespace) -> None:
+    """The int8 export beside the float one, if it serves as well (it needs the dev sets)."""
+    comparisons = record_int8_export(out, args.data_dir, args.objects)
+    print("int8 export vs float:\n  " + "\n  ".join(c.line() for c in comparisons))
+    kept = all(c.keeps for c in comparisons)
+    print("int8 export kept: it holds every dev figure" if kept else "int8 export deleted: a dev figure moved too much")
 
 
 def train_personal_model(args: argparse.Namespace) -> None:
@@ -148,7 +162,11 @@ def export_existing_model(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    if args.export_only:
+    if args.quantize_only:
+        if not args.data_dir:
+            sys.exit("--quantize-only needs --data-dir: the int8 export is calibrated and judged on those sets.")
+        add_int8_export(args.out or DEFAULT_MODEL_PATH, args)
+    elif args.export_only:
         export_existing_model(args)
     elif args.fine_tune:
         train_personal_model(args)

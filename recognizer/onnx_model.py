@@ -29,23 +29,22 @@ def one_thread_per_call() -> onnxruntime.SessionOptions:
 
 
 class OnnxModel:
-    """A loaded ONNX export; thread-safe (ONNX Runtime sessions allow concurrent `run`)."""
+    """A loaded ONNX export, float or int8; thread-safe (ONNX Runtime sessions allow concurrent `run`)."""
 
-    name = EngineName.ONNX
-
-    def __init__(self, session: onnxruntime.InferenceSession, version: str) -> None:
+    def __init__(self, session: onnxruntime.InferenceSession, version: str, name: EngineName) -> None:
         self.session = session
         self.version = version  # which model answered: stored with every corrected sample
+        self.name = name
         self._input = session.get_inputs()[0].name
 
     @classmethod
-    def load(cls, path: Path, version: str) -> OnnxModel:
+    def load(cls, path: Path, version: str, name: EngineName = EngineName.ONNX) -> OnnxModel:
         session = onnxruntime.InferenceSession(str(path), one_thread_per_call(), providers=["CPUExecutionProvider"])
         outputs = session.get_outputs()[0].shape[-1]
         if outputs != NUM_CLASSES:
             raise ValueError(f"{path} answers {outputs} classes, not the {NUM_CLASSES} of "
                              f"{', '.join(CLASS_NAMES)}; export it again with train.py")
-        return cls(session, version)
+        return cls(session, version, name)
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """`(N, 28, 28, 1)` float32 in [0, 1] -> `(N, NUM_CLASSES)` float64 softmax rows."""

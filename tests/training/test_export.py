@@ -9,20 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from recognizer.calibration import set_temperature
-from recognizer.keras_model import KerasModel, build_model
+from recognizer.keras_model import KerasModel
 from recognizer.model import EngineName, card_path, exported_path, load_engine, sha256_of
 from recognizer.training import export
-
-
-@pytest.fixture(scope="module")
-def trained_model(mnist) -> keras.Model:
-    """A model after a few training steps (so its optimizer has state) and a calibrated temperature."""
-    model = build_model()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit((mnist.x_train[:256, ..., None] / 255).astype(np.float32), mnist.y_train[:256], epochs=1, verbose=0)
-    set_temperature(model, 1.7)
-    return model
 
 
 def test_export_is_verified_recorded_and_served(trained_model, mnist, tmp_path):
