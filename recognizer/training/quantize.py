@@ -108,8 +108,7 @@ def calibration_inputs(data_dir: Path) -> tuple[np.ndarray, dict[str, int]]:
     for data in (writer_sets.cvl(data_dir), writer_sets.swiss(data_dir), writer_sets.pendigits_writers(data_dir)):
         training = data.split("train")
         chosen = rng.choice(len(training), CALIBRATION_PER_SOURCE, replace=False)
-        pictures = list(training.pictures())
-        parts[training.source] = model_inputs([pictures[i] for i in chosen])
+        parts[training.source] = model_inputs([training.look.picture(training.items[i]) for i in chosen])
     return np.concatenate(list(parts.values())), {name: len(inputs) for name, inputs in parts.items()}
 
 
