@@ -24,6 +24,7 @@ import keras
 
 from recognizer.model import DEFAULT_MODEL_PATH, sha256_of
 from recognizer.store.personal_models import personal_model_path
+from recognizer.training.cut_pieces import NUMBERS_PER_SOURCE
 from recognizer.training.data import load_fashion_mnist, load_mnist
 from recognizer.training.export import export_saved_model, save_for_serving
 from recognizer.training.finetune import (
@@ -62,6 +63,8 @@ def parse_args() -> argparse.Namespace:
                         "in it too (MNIST from its mnist/ unless --data is given)")
     parser.add_argument("--learn-cvl-valid", action="store_true", help="with --data-dir, learn CVL's validation "
                         "writers too (once settings are chosen)")
+    parser.add_argument("--number-pieces", action="store_true", help="also learn pieces of numbers composed of "
+                        "training digits, cut as number reading cuts them (recognizer/training/cut_pieces.py)")
     parser.add_argument("--init", type=Path, help="start from this model's weights instead of fresh ones "
                         "(a warm start; the model card names it and its checksum)")
     parser.add_argument("--out", type=Path, help=f"model file to write (default: {DEFAULT_MODEL_PATH}, or a new "
@@ -87,7 +90,8 @@ def command() -> str:
 
 
 def train_shipped_model(args: argparse.Namespace) -> None:
-    config = TrainingConfig(epochs=args.epochs or TrainingConfig.epochs, learn_cvl_valid=args.learn_cvl_valid)
+    config = TrainingConfig(epochs=args.epochs or TrainingConfig.epochs, learn_cvl_valid=args.learn_cvl_valid,
+                            number_pieces=dict(NUMBERS_PER_SOURCE) if args.number_pieces else {})
     out = args.out or DEFAULT_MODEL_PATH
     mnist = load_mnist(args.data or (args.data_dir / "mnist" if args.data_dir else None))
     print(f"MNIST from {mnist.source}: {len(mnist.x_train)} train, {len(mnist.x_test)} test")

@@ -17,10 +17,12 @@ from recognizer.keras_model import KerasModel, build_model
 from recognizer.model import CLASS_NAMES, DIGITS, NUM_CLASSES
 from recognizer.preprocess import PREPROCESSING_VERSION
 from recognizer.training.augment import Augmentation
+from recognizer.training.cut_pieces import pieces_of_numbers
 from recognizer.training.data import Mnist
 from recognizer.training.negatives import TRAINING_FONTS, negative_examples
 from recognizer.training.styles import flagged_ones, pen_sevens
 from recognizer.training.writer_mixture import LookNegatives, WriterSplits, digit_inputs, mixed
+from recognizer.training.writer_sets import BitmapLook
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class TrainingConfig:
     look_negatives: LookNegatives = field(default_factory=lambda: LookNegatives(0.15, 0.05))
     writer_set_repeats: dict[str, int] = field(default_factory=lambda: {"CVL": 2})
     learn_cvl_valid: bool = False
+    # numbers composed of each source's training digits whose cut pieces are learnt too
+    # (cut_pieces.py; train.py --number-pieces); empty: none
+    number_pieces: dict[str, int] = field(default_factory=dict)
     # with --init: start from a trained model's weights, at a gentler peak learning rate
     warm_start_peak_learning_rate: float = 5e-4
 
@@ -108,6 +113,12 @@ class TrainingSet:
             parts[0] = concatenated(parts[0], mixed(writers.trained, shares, config.seed + 2,
                                                     config.writer_set_repeats))
             parts[1] = concatenated(parts[1], mixed(writers.validation, shares, config.seed + 3, {}))
+        if config.number_pieces:
+            digits = {"MNIST": (mnist.x_train[:split], mnist.y_train[:split])}
+            if writers is not None:
+                digits |= {data.source.split()[0]: (255 - np.stack(data.items), data.labels)
+                           for data in writers.trained if isinstance(data.look, BitmapLook)}
+            parts[0] = concatenated(parts[0], pieces_of_numbers(digits, config.number_pieces, config.seed + 4))
         return cls(*parts[0], *parts[1])
 
     @staticmethod

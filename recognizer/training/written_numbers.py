@@ -27,14 +27,26 @@ class Gap(StrEnum):
 
 def digit_crop(digit: np.ndarray) -> np.ndarray:
     """A white-on-black uint8 digit cut to its ink, the faint background (scans) set to 0."""
-    strokes = digit > 20
-    rows, cols = np.nonzero(strokes)
-    return np.where(strokes, digit, 0)[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    top, bottom, left, right = ink_bounds(digit)
+    return np.where(digit > 20, digit, 0)[top:bottom, left:right]
+
+
+def ink_bounds(digit: np.ndarray) -> tuple[int, int, int, int]:
+    """Top, bottom, left, right (exclusive) of the strokes of a white-on-black uint8 picture."""
+    rows, cols = np.nonzero(digit > 20)
+    return int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
 
 
 def compose_number(digits: list[np.ndarray], gap: Gap, rng: np.random.Generator) -> np.ndarray:
     """White-on-black uint8 digits (e.g. MNIST `(28, 28)`) -> uint8 grey picture of the number,
     dark ink on light paper: sizes, gaps, drift, slope and slant drawn from `rng`."""
+    return composed_number(digits, gap, rng)[0]
+
+
+def composed_number(digits: list[np.ndarray], gap: Gap, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """`compose_number`'s picture, and which digit each pixel's ink belongs to (int8, the index
+    into `digits`, -1 for paper): where neighbours touch or overlap, the pixel goes to the digit
+    whose stroke is darker there. Training learns cut pieces by what they hold (`cut_pieces.py`)."""
     height = rng.uniform(40, 120)
     pieces = []
     for digit in digits:
@@ -43,6 +55,7 @@ def compose_number(digits: list[np.ndarray], gap: Gap, rng: np.random.Generator)
         pieces.append(cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))
     width = sum(piece.shape[1] for piece in pieces) + int(2 * height * len(pieces))
     canvas = np.zeros((int(height * 1.6), width), np.uint8)
+    layers = np.zeros((len(pieces), *canvas.shape), np.uint8)
     x = 0
     for index, piece in enumerate(pieces):
         y = int(np.clip(height * 0.3 + rng.normal(0, 0.06) * height, 0, canvas.shape[0] - piece.shape[0]))
@@ -50,15 +63,22 @@ def compose_number(digits: list[np.ndarray], gap: Gap, rng: np.random.Generator)
             x = next_position(canvas, piece, x, y, gap, rng)
         region = canvas[y : y + piece.shape[0], x : x + piece.shape[1]]
         np.maximum(region, piece, out=region)
+        layers[index, y : y + piece.shape[0], x : x + piece.shape[1]] = piece
         x += piece.shape[1]
-    number = digit_crop(canvas)
-    number = slant_and_slope(number, rng.uniform(-0.15, 0.15), rng.uniform(-3, 3))
+    top, bottom, left, right = ink_bounds(canvas)
+    slant, slope = rng.uniform(-0.15, 0.15), rng.uniform(-3, 3)
+    turned = sheared_and_turned(digit_crop(canvas), slant, slope)
+    number = digit_crop(turned)
+    up, down, start, end = ink_bounds(turned)
+    turned_layers = np.stack([sheared_and_turned(layer[top:bottom, left:right], slant, slope)[up:down, start:end]
+                              for layer in layers])
+    owners = np.where(number > 0, turned_layers.argmax(axis=0), -1).astype(np.int8)
     margin = int(PAPER_MARGIN * height)
     number = np.pad(number, margin)
     paper = rng.uniform(200, 250)
     ink = rng.uniform(0.7, 1.0)
     picture = paper - ink * paper * number.astype(np.float32) / 255 + rng.normal(0, 3, number.shape)
-    return np.clip(picture, 0, 255).astype(np.uint8)
+    return np.clip(picture, 0, 255).astype(np.uint8), np.pad(owners, margin, constant_values=-1)
 
 
 def next_position(canvas: np.ndarray, piece: np.ndarray, right_edge: int, y: int, gap: Gap,
@@ -79,6 +99,11 @@ def next_position(canvas: np.ndarray, piece: np.ndarray, right_edge: int, y: int
 
 def slant_and_slope(image: np.ndarray, slant: float, slope_degrees: float) -> np.ndarray:
     """Shear the writing by `slant` (x shift per row, italic) and turn it by `slope_degrees`."""
+    return digit_crop(sheared_and_turned(image, slant, slope_degrees))
+
+
+def sheared_and_turned(image: np.ndarray, slant: float, slope_degrees: float) -> np.ndarray:
+    """`slant_and_slope` before cutting to the ink: the same frame for any image of this size."""
     height, width = image.shape
     shear = np.array([[1, -slant, slant * height / 2], [0, 1, 0]], np.float32)
     grown = int(abs(slant) * height) + 2
@@ -86,8 +111,7 @@ def slant_and_slope(image: np.ndarray, slant: float, slope_degrees: float) -> np
     diagonal = int(np.hypot(*sheared.shape)) + 2
     padded = np.pad(sheared, ((diagonal - sheared.shape[0]) // 2, (diagonal - sheared.shape[1]) // 2))
     centre = (padded.shape[1] / 2, padded.shape[0] / 2)
-    turned = cv2.warpAffine(padded, cv2.getRotationMatrix2D(centre, slope_degrees, 1.0), padded.shape[::-1])
-    return digit_crop(turned)
+    return cv2.warpAffine(padded, cv2.getRotationMatrix2D(centre, slope_degrees, 1.0), padded.shape[::-1])
 
 
 def pen_number(digits: list[PenDigit], rng: np.random.Generator, height: int = 150,
