@@ -13,7 +13,7 @@ and speed. Prints, in one run:
 Targets: 4-digit numbers right as a whole >= 97% with digits apart and >= 90% touching; a digit
 lost or invented in <= 1% of numbers; 12 MP photo <= 1 s; drawn 4-digit number <= 30 ms.
 
-    .venv/bin/python bench/number_reading.py [--numbers 200]
+    .venv/bin/python bench/number_reading.py [--numbers 200] [--lengths 4] [--seed 18] [--model PATH]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 
 from recognizer import Recognizer  # noqa: E402
 from recognizer.decode import load_image  # noqa: E402
+from recognizer.model import DEFAULT_MODEL_PATH  # noqa: E402
 from recognizer.preprocess import display_copy  # noqa: E402
 from recognizer.training.data import load_mnist  # noqa: E402
 from recognizer.training.shared_data import SHARED_DATA, real_digits  # noqa: E402
@@ -189,13 +190,15 @@ def median_seconds(recognizer: Recognizer, source: np.ndarray | bytes, repeats: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="a retrained model to judge")
     parser.add_argument("--numbers", type=int, default=200, help="numbers per length and gap kind")
     parser.add_argument("--lengths", type=int, nargs="+", default=LENGTHS, help="digits per number")
     parser.add_argument("--seed", type=int, default=18, help="another seed draws other numbers: with 100 per kind, "
                         "one seed's 91%% touching was another's 84%% at 300")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
-    recognizer = Recognizer.load()
+    recognizer = Recognizer.load(args.model)
+    print(f"model {args.model}")
     mnist = load_mnist(SHARED_DATA / "mnist")
     composed(recognizer, "MNIST test digits", mnist.x_test, mnist.y_test, args.numbers, args.lengths, rng)
     cvl_test = cvl().split("test")
