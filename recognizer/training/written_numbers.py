@@ -87,8 +87,8 @@ def next_position(canvas: np.ndarray, piece: np.ndarray, right_edge: int, y: int
     width = piece.shape[1]
     if gap == Gap.APART:
         return right_edge + max(2, int(rng.uniform(0.05, 0.8) * canvas.shape[0] / 1.6))
-    if gap == Gap.OVERLAPPING:
-        return right_edge - max(1, int(rng.uniform(0.03, 0.15) * width))
+    if gap == Gap.OVERLAPPING:  # not left of the paper when a hairline 1 comes first
+        return max(0, right_edge - max(1, int(rng.uniform(0.03, 0.15) * width)))
     strokes = piece > INK_THRESHOLD
     for x in range(right_edge, max(0, right_edge - width) - 1, -1):
         placed = canvas[y : y + piece.shape[0], x : x + width] > INK_THRESHOLD

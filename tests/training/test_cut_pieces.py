@@ -54,3 +54,13 @@ def test_pieces_are_reproducible(mnist):
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
     assert len(first[1]) > 6
+
+
+def test_a_wide_digit_overlapping_a_hairline_one_stays_on_the_paper():
+    one = np.zeros((28, 28), np.uint8)
+    one[4:24, 13:15] = 255  # two pixels wide: scaled, narrower than the overlap
+    zero = np.zeros((28, 28), np.uint8)
+    zero[4:24, 2:26] = 255
+    for seed in range(20):
+        _, owners = composed_number([one, zero], Gap.OVERLAPPING, np.random.default_rng(seed))
+        assert (owners == 0).any() and (owners == 1).any()
