@@ -481,7 +481,7 @@ def find_digit(marks: Marks | None, frame: Frame) -> FoundDigit | None:
         margin = 0.3 * max(box[2], box[3])
         for label in np.flatnonzero((area >= 0.02 * area[main]) & ~marks.edge_line):
             if label not in members and boxes_near(box, boxes[label], margin) and not (
-                marks.touches_edge[label] and boxes[label, 2] * boxes[label, 3] > 4 * box[2] * box[3]
+                marks.touches_edge[label] and boxes[label, 2] * boxes[label, 3] > 4 * max(box[2], box[3]) ** 2
             ):
                 members.add(int(label))
                 box = union_box(box, boxes[label])

@@ -4,6 +4,7 @@ reported as such, never as a blank picture."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -73,6 +74,20 @@ def test_a_digit_beside_a_line_along_the_edge_is_read(recognizer):
     picture = write(paper(), 3, (320, 240), 200)
     picture[-6:, :] = (30, 30, 30)
     assert recognizer.recognize(picture).digit == 3
+
+
+def test_a_five_running_out_of_the_picture_keeps_its_lifted_bar(recognizer):
+    """A scanned 5 whose tail leaves the cell at the bottom, its bar written apart: the bar,
+    away from the edge, outweighs the body, which counts less for reaching the edge. The body
+    must still join it: a thin bar's box is small, but the digit is as big as the bar is long
+    (a Swiss writer's 5 was read from its bar alone, as "not a digit")."""
+    picture = paper(100, 100)
+    cv2.line(picture, (47, 20), (92, 16), (30, 30, 30), 6, cv2.LINE_AA)
+    body = np.array([[38, 30], [34, 52], [55, 48], [68, 60], [66, 80], [50, 92], [30, 99]], np.int32)
+    cv2.polylines(picture, [body], False, (30, 30, 30), 3, cv2.LINE_AA)
+    result = recognizer.recognize(picture)
+    assert result.digit == 5, result.message
+    assert result.box[3] > 80, result.box
 
 
 @pytest.mark.parametrize(("name", "loader"), [("usps", usps), ("optdigits", optdigits)])
