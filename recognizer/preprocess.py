@@ -463,7 +463,9 @@ def find_digit(marks: Marks | None, frame: Frame) -> FoundDigit | None:
     fingers and page edges do that), unless nothing else competes with it: then it is the digit,
     cropped tightly. Long thin marks along an edge (page edges, table lines) never count. Marks
     near the digit join it, because digits are often written in several strokes (the bar of a
-    5, an open 4, a crossed 7), and the group grows until nothing else is near. Other marks at
+    5, an open 4, a crossed 7), and the group grows until nothing else is near; a mark reaching the
+    edge joins unless its box dwarfs the square of the digit's longest side (a shadow), since a
+    thin bar's own box is tiny next to the stroke of a 5 that runs off the picture. Other marks at
     least half the digit's height, away from the edge, are likely more digits.
     """
     if marks is None:
