@@ -6,7 +6,8 @@ files) reads top to bottom: load MNIST, add pen-drawn flagged 1s and 7s, photogr
 `--data-dir DIR` also real handwriting of writers unlike MNIST's (CVL, Swiss, pendigits, USPS,
 optdigits; see recognizer/training/writer_mixture.py), train with augmentation, calibrate the
 confidence, evaluate on the test set and the writer-disjoint validation sets, save the model, its
-model card and a report image (confusion matrix and every misread test digit).
+model card and a report image (confusion matrix and every misread test digit). Interrupted, the
+same command resumes from the last finished epoch (recognizer/training/resume.py).
 
 `python train.py --fine-tune --samples DB_OR_ZIP` starts from the shipped model instead, learns
 the user's samples with MNIST replay and writes a new versioned personal model and its card,
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import keras
@@ -37,6 +39,7 @@ from recognizer.training.finetune import (
     write_personal_card,
 )
 from recognizer.training.quantize import record_int8_export
+from recognizer.training.resume import Checkpoints, DifferentTrainingError
 from recognizer.training.trainer import (
     TrainingConfig,
     TrainingSet,
@@ -93,16 +96,17 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     config = TrainingConfig(epochs=args.epochs or TrainingConfig.epochs, learn_cvl_valid=args.learn_cvl_valid,
                             number_pieces=dict(NUMBERS_PER_SOURCE) if args.number_pieces else {})
     out = args.out or DEFAULT_MODEL_PATH
+    initial = None if args.init is None else {"file": str(args.init), "sha256": sha256_of(args.init)}
+    checkpoints = unfinished_training(out, config, initial, args)
     mnist = load_mnist(args.data or (args.data_dir / "mnist" if args.data_dir else None))
     print(f"MNIST from {mnist.source}: {len(mnist.x_train)} train, {len(mnist.x_test)} test")
     writers = WriterSplits.read(args.data_dir, config.learn_cvl_valid) if args.data_dir else None
-    initial = None if args.init is None else {"file": str(args.init), "sha256": sha256_of(args.init)}
 
     objects = load_fashion_mnist(args.objects)
     data = TrainingSet.build(mnist, objects, config, writers)
     print(f"{len(data.x_fit)} training images (MNIST, flagged 1s, objects, generated pictures that are not "
           f"one digit{', writer sets' if writers else ''}), {len(data.x_held_out)} held out", flush=True)
-    model, seconds = train(data, config, args.init)
+    model, seconds = train(data, config, args.init, checkpoints)
     calibration = calibrate(model, data, mnist)
     print(f"Temperature {calibration['temperature']}: MNIST test ECE {calibration['ece_mnist_test']}")
     export = save_for_serving(model, out, mnist.x_test, MNIST_TEST)
@@ -125,6 +129,23 @@ def train_shipped_model(args: argparse.Namespace) -> None:
     print(f"Saved {out} ({card['model_bytes'] / 1e6:.1f} MB) and its model card")
     if args.data_dir:
         add_int8_export(out, args)
+    checkpoints.finished()
+
+
+def unfinished_training(out: Path, config: TrainingConfig, initial: dict | None,
+                        args: argparse.Namespace) -> Checkpoints:
+    """The checkpoint folder beside `out` (see recognizer/training/resume.py), checked before any
+    data is read so a clash is told at once rather than after minutes of work."""
+    recipe = {"training": asdict(config), "initial_weights": initial,
+              "data": {name: str(getattr(args, name)) for name in ("data", "objects", "data_dir")}}
+    checkpoints = Checkpoints(out.with_name(out.stem + ".unfinished"), recipe)
+    try:
+        resuming = checkpoints.check()
+    except DifferentTrainingError as clash:
+        sys.exit(str(clash))
+    if resuming:
+        print(f"Resuming the unfinished training saved in {checkpoints.folder}", flush=True)
+    return checkpoints
 
 
 def add_int8_export(out: Path, args: argparse.Namespace) -> None:

@@ -20,6 +20,7 @@ from recognizer.training.augment import Augmentation
 from recognizer.training.cut_pieces import pieces_of_numbers
 from recognizer.training.data import Mnist
 from recognizer.training.negatives import TRAINING_FONTS, negative_examples
+from recognizer.training.resume import Checkpoints
 from recognizer.training.styles import flagged_ones, pen_sevens
 from recognizer.training.writer_mixture import LookNegatives, WriterSplits, digit_inputs, mixed
 from recognizer.training.writer_sets import BitmapLook
@@ -61,10 +62,11 @@ def as_model_input(images: np.ndarray) -> np.ndarray:
 class AugmentedBatches(keras.utils.PyDataset):
     """Shuffled, freshly augmented batches; each (epoch, batch) has its own seeded generator."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, config: TrainingConfig) -> None:
+    def __init__(self, images: np.ndarray, labels: np.ndarray, config: TrainingConfig, first_epoch: int = 0) -> None:
+        """`first_epoch`: where a resumed training goes on, so it draws the batches an uninterrupted one would."""
         super().__init__()
         self.images, self.labels, self.config = images, labels, config
-        self.epoch = 0
+        self.epoch = first_epoch
         self.order = self._shuffled_order()
 
     def __len__(self) -> int:
@@ -140,12 +142,14 @@ def concatenated(*parts: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.
     return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
 
 
-def train(data: TrainingSet, config: TrainingConfig, initial: Path | None = None) -> tuple[keras.Model, float]:
+def train(data: TrainingSet, config: TrainingConfig, initial: Path | None = None,
+          checkpoints: Checkpoints | None = None) -> tuple[keras.Model, float]:
     """Fit a fresh model (or, from `initial`'s weights, a warm start: the same recipe in fewer
     epochs, which a busy 2-core machine can afford) with augmentation and a cosine learning-rate
-    decay; returns (model, s)."""
+    decay; with `checkpoints`, resume an interrupted run and save each epoch. Returns (model, s of
+    training, interrupted runs included)."""
     keras.utils.set_random_seed(config.seed)
-    batches = AugmentedBatches(data.x_fit, data.y_fit, config)
+    batches = AugmentedBatches(data.x_fit, data.y_fit, config, checkpoints.epochs_done() if checkpoints else 0)
     peak, warmup = (config.peak_learning_rate, len(batches) // 2) if initial is None else (
         config.warm_start_peak_learning_rate, len(batches) // 20)  # trained weights need no long warm-up
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -162,10 +166,13 @@ def train(data: TrainingSet, config: TrainingConfig, initial: Path | None = None
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
+    callbacks = checkpoints.callbacks() if checkpoints else []
     started = time.perf_counter()
     model.fit(batches, epochs=config.epochs, validation_data=(as_model_input(data.x_held_out), data.y_held_out),
-              verbose=2)
-    return model, time.perf_counter() - started
+              verbose=2, callbacks=callbacks,
+              shuffle=False)  # the batches shuffle by their own seeds; Keras's shuffle would draw from a global
+    # generator that a resumed training does not replay
+    return model, checkpoints.progress.seconds if checkpoints else time.perf_counter() - started
 
 
 def calibrate(model: keras.Model, data: TrainingSet, mnist: Mnist) -> dict:
