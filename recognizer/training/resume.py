@@ -87,8 +87,10 @@ class TrainingProgress(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.seconds += time.perf_counter() - self.started
         states = [keras.ops.convert_to_numpy(variable).tolist() for variable in self.random_generators()]
-        self.path.write_text(json.dumps({"seconds": round(self.seconds, 1), "epochs_done": epoch + 1,
-                                         "random_states": states}) + "\n")
+        written = self.path.with_suffix(".partial")  # a kill while writing must not leave half a file
+        written.write_text(json.dumps({"seconds": round(self.seconds, 1), "epochs_done": epoch + 1,
+                                       "random_states": states}) + "\n")
+        written.replace(self.path)
 
     def random_generators(self) -> list[keras.Variable]:
         weights = {id(variable) for variable in self.model.weights}
