@@ -168,10 +168,10 @@ def train(data: TrainingSet, config: TrainingConfig, initial: Path | None = None
     )
     callbacks = checkpoints.callbacks() if checkpoints else []
     started = time.perf_counter()
-    model.fit(batches, epochs=config.epochs, validation_data=(as_model_input(data.x_held_out), data.y_held_out),
-              verbose=2, callbacks=callbacks,
-              shuffle=False)  # the batches shuffle by their own seeds; Keras's shuffle would draw from a global
+    # no Keras shuffle: the batches shuffle by their own seeds, and Keras's would draw from a global
     # generator that a resumed training does not replay
+    model.fit(batches, epochs=config.epochs, validation_data=(as_model_input(data.x_held_out), data.y_held_out),
+              verbose=2, callbacks=callbacks, shuffle=False)
     return model, checkpoints.progress.seconds if checkpoints else time.perf_counter() - started
 
 
