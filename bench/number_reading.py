@@ -13,7 +13,11 @@ and speed. Prints, in one run:
 Targets: 4-digit numbers right as a whole >= 97% with digits apart and >= 90% touching; a digit
 lost or invented in <= 1% of numbers; 12 MP photo <= 1 s; drawn 4-digit number <= 30 ms.
 
-    .venv/bin/python bench/number_reading.py [--numbers 200] [--lengths 4] [--seed 18] [--model PATH]
+    .venv/bin/python bench/number_reading.py [--numbers 200] [--lengths 4] [--seed 18] [--model PATH] [--dev]
+
+The test digits are for judging. To choose a setting (a constant of `segment` or `numbers`, a training
+recipe), use `--dev`: numbers of the last 5,000 MNIST training digits, which `train.py` holds out for
+calibration and never learns.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from recognizer.model import DEFAULT_MODEL_PATH  # noqa: E402
 from recognizer.preprocess import display_copy  # noqa: E402
 from recognizer.training.data import load_mnist  # noqa: E402
 from recognizer.training.shared_data import SHARED_DATA, real_digits  # noqa: E402
+from recognizer.training.trainer import TrainingConfig  # noqa: E402
 from recognizer.training.writer_sets import cvl, pendigits_writers  # noqa: E402
 from recognizer.training.written_numbers import Gap, compose_number, pen_number, side_by_side  # noqa: E402
 
@@ -195,11 +200,18 @@ def main() -> None:
     parser.add_argument("--lengths", type=int, nargs="+", default=LENGTHS, help="digits per number")
     parser.add_argument("--seed", type=int, default=18, help="another seed draws other numbers: with 100 per kind, "
                         "one seed's 91%% touching was another's 84%% at 300")
+    parser.add_argument("--dev", action="store_true", help="numbers of the MNIST training digits that train.py "
+                        "holds out instead (no other set, no speed): for choosing settings without the test digits")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     recognizer = Recognizer.load(args.model)
     print(f"model {args.model}")
     mnist = load_mnist(SHARED_DATA / "mnist")
+    if args.dev:
+        held_out = slice(len(mnist.x_train) - TrainingConfig.validation_size, None)
+        composed(recognizer, "MNIST held-out training digits", mnist.x_train[held_out], mnist.y_train[held_out],
+                 args.numbers, args.lengths, rng)
+        return
     composed(recognizer, "MNIST test digits", mnist.x_test, mnist.y_test, args.numbers, args.lengths, rng)
     cvl_test = cvl().split("test")
     composed(recognizer, "CVL test digits", 255 - np.stack(cvl_test.items), cvl_test.labels, args.numbers,
