@@ -10,9 +10,14 @@ owns each pixel), cut by number reading's own functions and prepared by its own 
 model learns exactly the inputs it will be shown.
 
 A piece holding nearly all of one digit's ink and little of any other is that digit; one holding
-most of two digits' ink is "several digits"; one holding under half of every digit's ink is "not
-a digit", unless it is shaped like a 1 (as with the generated negatives: a stroke like that may
-well be a 1). Pieces in between are left out: no one could say what they should be read as.
+most of two digits' ink is "several digits"; one holding under a fifth of every digit's ink is
+"not a digit", unless it is shaped like a 1 (as with the generated negatives: a stroke like that
+may well be a 1). Pieces in between are left out: no one could say what they should be read as.
+Larger fragments are left out too: half of a digit often looks like a whole digit written another
+way (a 7 without its crossbar, an open 4). Of two trainings with pieces (the shipped command plus
+`--number-pieces`), the one with fragments up to 0.3 of a digit's ink read MNIST test (plain Keras)
+99.44% and 4-digit numbers apart 95.67%, the one with fragments under 0.2 (and no generated `t`)
+99.49% and 97.00%, with about as many touching numbers right (87.33%, 86.67%).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from recognizer.training.written_numbers import Gap, composed_number
 WHOLE_DIGIT = 0.9  # a piece with at least this share of one digit's ink ...
 RESIDUE = 0.15  # ... and at most this share of every other digit's ink is that digit
 SEVERAL = 0.6  # a piece with at least this share of two digits' ink is "several digits"
-FRAGMENT = 0.5  # a piece with less than this share of every digit's ink is "not a digit"
+FRAGMENT = 0.2  # a piece with less than this share of every digit's ink is "not a digit"
 TOUCHING_SHARE = 0.2  # a group is cut when two digits each have this share of their ink in it
 PER_LABEL = 2  # pieces kept per label and number: neighbouring cuts give nearly the same piece
 LENGTHS = (2, 3, 4)

@@ -16,7 +16,8 @@ from recognizer.training.written_numbers import Gap, compose_number, composed_nu
     ([0.95, 0.3], None),  # a digit with a third of its neighbour: neither one digit nor two
     ([0.7, 0.65], SEVERAL_DIGITS),
     ([1.0, 1.0, 0.2], SEVERAL_DIGITS),
-    ([0.3, 0.1], NOT_A_DIGIT),  # a stroke of a digit
+    ([0.15, 0.1], NOT_A_DIGIT),  # a stroke of a digit
+    ([0.3, 0.1], None),  # a third of a digit: it may look like a digit written another way
     ([0.7, 0.0], None),  # most of a digit: it might still pass for it
 ])
 def test_a_piece_is_named_by_the_ink_it_holds(shares, label):
