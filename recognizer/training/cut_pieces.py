@@ -14,10 +14,9 @@ most of two digits' ink is "several digits"; one holding under a fifth of every 
 "not a digit", unless it is shaped like a 1 (as with the generated negatives: a stroke like that
 may well be a 1). Pieces in between are left out: no one could say what they should be read as.
 Larger fragments are left out too: half of a digit often looks like a whole digit written another
-way (a 7 without its crossbar, an open 4). Of two trainings with pieces (the shipped command plus
-`--number-pieces`), the one with fragments up to 0.3 of a digit's ink read MNIST test (plain Keras)
-99.44% and 4-digit numbers apart 95.67%, the one with fragments under 0.2 (and no generated `t`)
-99.49% and 97.00%, with about as many touching numbers right (87.33%, 86.67%).
+way (a 7 without its crossbar, an open 4), and calling it "not a digit" would teach the model to
+refuse such digits. The trainings with fragments up to 0.3 and under 0.2 of a digit's ink are
+compared in the closing notes of the number-reading issue.
 """
 
 from __future__ import annotations
